@@ -5,6 +5,7 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -86,4 +87,27 @@ func (e Errors) Choice(field, value string, required bool, allowed ...string) st
 	}
 	e.Add(field, "error.invalid_choice")
 	return value
+}
+
+// FieldError is an error of another package that concerns one input field
+// (a password rule, say); As turns it into Errors so every edge shows it
+// the same way.
+type FieldError interface {
+	error
+	FieldKey() (field, key string)
+}
+
+// As extracts field problems from err, whether it is Errors or a
+// FieldError somewhere in its chain.
+func As(err error) (Errors, bool) {
+	var ve Errors
+	if errors.As(err, &ve) {
+		return ve, true
+	}
+	var fe FieldError
+	if errors.As(err, &fe) {
+		f, k := fe.FieldKey()
+		return Errors{f: {Key: k}}, true
+	}
+	return nil, false
 }

@@ -1,0 +1,396 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"mamori/internal/authz"
+	"mamori/internal/org"
+	"mamori/internal/trail"
+)
+
+// operation documents one route. The document is built from this table,
+// not from the route table, so the OpenAPI test catches a route added
+// without documentation (and documentation left behind by a removed route).
+type operation struct {
+	ID          string
+	Tag         string
+	Summary     string
+	Description string
+	Query       []param
+	Body        reflect.Type // the request body, nil for none
+	Response    reflect.Type // the response (or list item) type, nil for 204
+	List        bool         // the response is {"items":[Response…],"next_cursor":…}
+	Status      int
+	Conflict    bool // may answer 409
+}
+
+type param struct {
+	Name        string
+	Schema      map[string]any
+	Description string
+}
+
+var (
+	str     = map[string]any{"type": "string"}
+	integer = map[string]any{"type": "integer"}
+	boolean = map[string]any{"type": "boolean"}
+	idParam = map[string]any{"type": "string", "pattern": "^[0-9]+$"}
+)
+
+func enumOf[T ~string](vs []T) map[string]any {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return map[string]any{"type": "string", "enum": out}
+}
+
+var pageParams = []param{
+	{"limit", map[string]any{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}, "Page size."},
+	{"cursor", str, "The next_cursor of the previous page."},
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+var operations = map[string]operation{
+	"GET " + Prefix + "/openapi.json": {ID: "getOpenAPI", Tag: "meta", Summary: "This OpenAPI document (no token needed)", Status: 200},
+	"GET " + Prefix + "/me": {ID: "getMe", Tag: "account", Summary: "The person behind the token, with roles and permissions",
+		Response: typeOf[meView](), Status: 200},
+
+	"GET " + Prefix + "/departments": {ID: "listDepartments", Tag: "departments", Summary: "部局 and 課室 in tree order",
+		Description: "Each 部局 is followed by its 課室. The cursor is the id of the last department of the previous page.",
+		Query:       append(slices.Clone(pageParams), param{"q", str, "Part of the name or code."}),
+		Response:    typeOf[org.Department](), List: true, Status: 200},
+	"POST " + Prefix + "/departments": {ID: "createDepartment", Tag: "departments",
+		Summary: "Add a 部局 (no parent_id) or a 課室 (parent_id of a 部局)",
+		Body:    typeOf[org.DepartmentInput](), Response: typeOf[org.Department](), Status: 201},
+	"GET " + Prefix + "/departments/{id}": {ID: "getDepartment", Tag: "departments", Summary: "One department",
+		Response: typeOf[org.Department](), Status: 200},
+	"PATCH " + Prefix + "/departments/{id}": {ID: "updateDepartment", Tag: "departments", Summary: "Change a department",
+		Description: "Fields left out keep their values; the full object may be sent. null clears parent_id.",
+		Body:        typeOf[org.DepartmentInput](), Response: typeOf[org.Department](), Status: 200},
+	"DELETE " + Prefix + "/departments/{id}": {ID: "deleteDepartment", Tag: "departments",
+		Summary: "Remove a department", Description: "409 while it has 課室, people or role assignments.",
+		Status: 204, Conflict: true},
+
+	"GET " + Prefix + "/people": {ID: "listPeople", Tag: "people", Summary: "People the caller may see, by kana",
+		Description: "An organisation-wide role sees everyone; a 情報セキュリティ責任者 or 管理者 their 部局 or 課室 and those below it; everyone sees themself.",
+		Query: append(slices.Clone(pageParams),
+			param{"q", str, "Part of the name, kana, email or login."},
+			param{"department_id", idParam, "This department and those below it."},
+			param{"staff_category", enumOf(org.StaffCategories), "Staff category."},
+			param{"active", boolean, "Only active (true) or disabled (false) people."}),
+		Response: typeOf[org.Person](), List: true, Status: 200},
+	"POST " + Prefix + "/people": {ID: "createPerson", Tag: "people", Summary: "Add a person (without a sign-in account)",
+		Body: typeOf[org.PersonInput](), Response: typeOf[org.Person](), Status: 201},
+	"GET " + Prefix + "/people/{id}": {ID: "getPerson", Tag: "people", Summary: "One person",
+		Response: typeOf[org.Person](), Status: 200},
+	"PATCH " + Prefix + "/people/{id}": {ID: "updatePerson", Tag: "people", Summary: "Change a person",
+		Description: "Fields left out keep their values; the full object may be sent. Moving a person needs reach over both departments.",
+		Body:        typeOf[org.PersonInput](), Response: typeOf[org.Person](), Status: 200},
+	"POST " + Prefix + "/people/{id}/disable": {ID: "disablePerson", Tag: "people",
+		Summary: "Disable a person", Description: "Ends their sessions and revokes their API tokens at once. 409 for oneself.",
+		Response: typeOf[org.Person](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/people/{id}/enable": {ID: "enablePerson", Tag: "people", Summary: "Enable a person again",
+		Response: typeOf[org.Person](), Status: 200},
+	"GET " + Prefix + "/people/{id}/roles": {ID: "listPersonRoles", Tag: "roles", Summary: "The roles a person holds (one page)",
+		Response: typeOf[org.RoleAssignment](), List: true, Status: 200},
+	"POST " + Prefix + "/people/{id}/roles": {ID: "assignRole", Tag: "roles", Summary: "Give a person a role",
+		Description: `For example {"role":"security_officer","scope_id":"12"}: a 部局 for security_officer, a 課室 for security_manager, a system for system roles, nothing for organisation-wide roles.`,
+		Body:        typeOf[org.AssignmentInput](), Response: typeOf[org.RoleAssignment](), Status: 201},
+	"DELETE " + Prefix + "/people/{id}/roles/{assignment_id}": {ID: "unassignRole", Tag: "roles",
+		Summary: "Remove a role assignment", Status: 204},
+	"GET " + Prefix + "/roles": {ID: "listRoles", Tag: "roles", Summary: "The role catalogue (one page)",
+		Response: typeOf[roleView](), List: true, Status: 200},
+
+	"GET " + Prefix + "/trail": {ID: "listTrail", Tag: "trail", Summary: "The 監査証跡, newest first",
+		Description: "The cursor is the seq of the last entry of the previous page. Dates (YYYY-MM-DD) are days in Japan time; a date as `to` includes that day.",
+		Query: append(slices.Clone(pageParams),
+			param{"actor_id", idParam, "Entries by this person."},
+			param{"entity", str, "Entity kind, e.g. person."},
+			param{"entity_id", str, "Entity id."},
+			param{"action", enumOf(trail.Actions), "Action."},
+			param{"from", str, "From this time (RFC 3339) or date, inclusive."},
+			param{"to", str, "Until this time (RFC 3339, exclusive) or date (inclusive)."}),
+		Response: typeOf[trailEntry](), List: true, Status: 200},
+	"GET " + Prefix + "/trail/head": {ID: "getTrailHead", Tag: "trail", Summary: "The newest seq and hash of the chain",
+		Response: typeOf[trailHeadView](), Status: 200},
+}
+
+// openAPI serves the document.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(s.openapi); err != nil {
+		s.log.Debug("cannot write OpenAPI document", "err", err)
+	}
+	return nil
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// buildOpenAPI renders the OpenAPI 3.0.3 document from the operations and
+// the route table (for each route's permission).
+func (s *Server) buildOpenAPI() ([]byte, error) {
+	byKey := map[string]Route{}
+	for _, rt := range s.routes {
+		byKey[rt.Key()] = rt
+	}
+	g := &schemaGen{defs: map[string]any{}}
+	errRef := g.of(typeOf[errorBody]())
+	paths := map[string]map[string]any{}
+	for key, op := range operations {
+		method, pattern, ok := strings.Cut(key, " ")
+		if !ok {
+			return nil, fmt.Errorf("api: operation %q is not METHOD PATTERN", key)
+		}
+		rt := byKey[key]
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": idParam})
+		}
+		for _, q := range op.Query {
+			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": false, "schema": q.Schema, "description": q.Description})
+		}
+		o := map[string]any{"operationId": op.ID, "tags": []string{op.Tag}, "summary": op.Summary}
+		desc := op.Description
+		if rt.Permission != "" {
+			o["x-mamori-permission"] = string(rt.Permission)
+			desc = strings.TrimSpace(desc + " Needs the permission " + string(rt.Permission) + ".")
+		}
+		if desc != "" {
+			o["description"] = desc
+		}
+		if len(params) > 0 {
+			o["parameters"] = params
+		}
+		if op.Body != nil {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.of(op.Body)}}}
+		}
+		responses := map[string]any{}
+		success := map[string]any{"description": http.StatusText(op.Status)}
+		switch {
+		case op.Response != nil && op.List:
+			success["content"] = jsonContent(g.list(op.Response))
+		case op.Response != nil:
+			success["content"] = jsonContent(g.of(op.Response))
+		case key == "GET "+Prefix+"/openapi.json":
+			success["content"] = jsonContent(map[string]any{"type": "object"})
+		}
+		responses[fmt.Sprint(op.Status)] = success
+		errorResp := func(status int, what string) {
+			responses[fmt.Sprint(status)] = map[string]any{"description": what, "content": jsonContent(errRef)}
+		}
+		if len(op.Query) > 0 || op.Body != nil {
+			errorResp(400, "The request could not be read (bad_request) or a field is invalid (invalid_input).")
+		}
+		if !rt.Public {
+			errorResp(401, "No valid API token.")
+			if rt.Permission != "" {
+				errorResp(403, "The caller's roles do not allow this; the refusal is kept in the trail.")
+			}
+		}
+		if strings.Contains(pattern, "{") {
+			errorResp(404, "No such record in the caller's organisation.")
+		}
+		if op.Conflict {
+			errorResp(409, "The record is in use or the change is not possible.")
+		}
+		if op.Body != nil {
+			errorResp(413, "The body is larger than 1 MiB.")
+			errorResp(415, "The body is not application/json.")
+		}
+		errorResp(500, "Something failed; the message carries the request id.")
+		o["responses"] = responses
+		if rt.Public {
+			o["security"] = []any{}
+		}
+		if paths[pattern] == nil {
+			paths[pattern] = map[string]any{}
+		}
+		paths[pattern][strings.ToLower(method)] = o
+	}
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{
+			"title":   "mamori API",
+			"version": "1",
+			"description": "The JSON API of mamori. Send an API token as `Authorization: Bearer TOKEN`. Ids are strings; " +
+				"lists are {\"items\":[…],\"next_cursor\":\"…\"} with ?limit= (1–200) and ?cursor=; errors are " +
+				"{\"error\":{\"code\":\"…\",\"message\":\"…\",\"fields\":{…}}} with messages in the language of Accept-Language.",
+		},
+		"servers":  []any{map[string]any{"url": "/"}},
+		"security": []any{map[string]any{"bearerAuth": []string{}}},
+		"paths":    paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearerAuth": map[string]any{
+				"type": "http", "scheme": "bearer",
+				"description": "An API token from `mamori token create` or the account page.",
+			}},
+			"schemas": g.defs,
+		},
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func jsonContent(schema any) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": schema}}
+}
+
+// schemaGen derives JSON schemas from the Go types the handlers encode, so
+// the document cannot drift from what is sent.
+type schemaGen struct {
+	defs map[string]any
+}
+
+var rawMessageType = typeOf[json.RawMessage]()
+
+// enums lists the values of the string types that have a fixed set.
+var enums = map[reflect.Type]map[string]any{
+	typeOf[org.DepartmentKind](): enumOf([]org.DepartmentKind{org.Bureau, org.Section}),
+	typeOf[org.StaffCategory]():  enumOf(org.StaffCategories),
+	typeOf[authz.ScopeKind]():    enumOf([]authz.ScopeKind{authz.ScopeOrg, authz.ScopeDepartment, authz.ScopeSystem}),
+	typeOf[authz.Action]():       enumOf(authz.Actions),
+	typeOf[trail.Action]():       enumOf(trail.Actions),
+	typeOf[authz.Role]():         enumOf(roleCodes()),
+}
+
+func roleCodes() []authz.Role {
+	out := make([]authz.Role, len(authz.Catalogue))
+	for i, ri := range authz.Catalogue {
+		out[i] = ri.Code
+	}
+	return out
+}
+
+// schemaNames renames the package's own view types for the document.
+var schemaNames = map[reflect.Type]string{
+	typeOf[meView]():        "Me",
+	typeOf[orgRef]():        "OrganisationRef",
+	typeOf[roleView]():      "Role",
+	typeOf[trailEntry]():    "TrailEntry",
+	typeOf[trailHeadView](): "TrailHead",
+	typeOf[errorBody]():     "Error",
+	typeOf[errorDetail]():   "ErrorDetail",
+	typeOf[fieldProblem]():  "FieldProblem",
+}
+
+func schemaName(t reflect.Type) string {
+	if n, ok := schemaNames[t]; ok {
+		return n
+	}
+	r := []rune(t.Name())
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+func (g *schemaGen) of(t reflect.Type) map[string]any {
+	if t == rawMessageType {
+		return map[string]any{"type": "object", "nullable": true, "additionalProperties": true,
+			"description": "The record as stored, or null."}
+	}
+	if e, ok := enums[t]; ok {
+		return e
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return map[string]any{"allOf": []any{g.of(t.Elem())}, "nullable": true}
+	case reflect.Struct:
+		name := schemaName(t)
+		if _, ok := g.defs[name]; !ok {
+			g.defs[name] = map[string]any{} // placeholder against recursion
+			g.defs[name] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	case reflect.String:
+		return str
+	case reflect.Bool:
+		return boolean
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return integer
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": g.of(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.of(t.Elem())}
+	}
+	return map[string]any{}
+}
+
+// object describes a struct. Input types (named …Input) list no required
+// fields: a PATCH may send any subset, and Validate reports what is missing.
+func (g *schemaGen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	input := strings.HasSuffix(t.Name(), "Input")
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			tag := sf.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
+				walk(sf.Type)
+				continue
+			}
+			if !sf.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			o := strings.Split(opts, ",")
+			var s map[string]any
+			switch {
+			case slices.Contains(o, "string") && isInt(sf.Type.Kind()):
+				s = map[string]any{"type": "string", "pattern": "^[0-9]+$", "description": "An id, as a string of digits."}
+			case slices.Contains(o, "string") && sf.Type.Kind() == reflect.Bool:
+				s = map[string]any{"type": "string", "enum": []string{"true", "false"}}
+			default:
+				s = g.of(sf.Type)
+			}
+			props[name] = s
+			if !input && !slices.Contains(o, "omitempty") {
+				required = append(required, name)
+			}
+		}
+	}
+	walk(t)
+	out := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		out["required"] = required
+	}
+	if input {
+		out["additionalProperties"] = false
+	}
+	return out
+}
+
+// list describes the list shape around an item type.
+func (g *schemaGen) list(item reflect.Type) map[string]any {
+	name := schemaName(item) + "List"
+	if _, ok := g.defs[name]; !ok {
+		g.defs[name] = map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"items":       map[string]any{"type": "array", "items": g.of(item)},
+				"next_cursor": map[string]any{"type": "string", "description": "Empty on the last page."},
+			},
+			"required": []string{"items", "next_cursor"},
+		}
+	}
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}

@@ -1,0 +1,194 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"mamori/internal/authz"
+	"mamori/internal/db"
+	"mamori/internal/dbtest"
+	"mamori/internal/org"
+	"mamori/internal/trail"
+)
+
+// roleColumns is the column order of routeRoleTable's expectations.
+var roleColumns = []authz.Role{
+	authz.Admin, authz.CISO, authz.SecurityDirector, authz.SecurityOfficer, authz.SecurityManager,
+	authz.SystemAdmin, authz.SystemOperator, authz.Committee, authz.CSIRT, authz.Auditor, authz.Staff,
+}
+
+// fixture is what one (route, role) request works on, made fresh for each
+// request so that one role's DELETE does not change the next role's case.
+type fixture struct {
+	dept       int64 // an empty 課室 under B1
+	person     int64 // a person in S1, inside the security_officer's 部局 and the security_manager's 課室
+	assignment int64 // a committee role the person holds
+}
+
+// routeRoleTable is THE route × role table: for every route of the API,
+// the outcome for a holder of each role of the catalogue, in the order of
+// roleColumns:
+//
+//	A  allowed: the route's success status
+//	F  403, and the refusal is in the trail as "denied"
+//	N  404
+//
+// The security_officer holds B1 and the security_manager S1, where the
+// target person sits; every role holder sits in S3, outside B1. The test
+// fails when a route has no row, a row names no route, or a row does not
+// give an outcome for every role.
+var routeRoleTable = []struct {
+	route  string
+	body   func(e *env, f fixture) any
+	status int
+	want   string
+}{
+	//                                                                  adm ciso dir off man sysA sysO com csirt aud staff
+	{"GET /api/v1/openapi.json", nil, 200 /*                         */, "A A A A A A A A A A A"},
+	{"GET /api/v1/me", nil, 200 /*                                   */, "A A A A A A A A A A A"},
+	{"GET /api/v1/departments", nil, 200 /*                          */, "A A A A A A A A A A A"},
+	{"POST /api/v1/departments", newDepartmentBody, 201 /*           */, "A A A F F F F F F F F"},
+	{"GET /api/v1/departments/{id}", nil, 200 /*                     */, "A A A A A A A A A A A"},
+	{"PATCH /api/v1/departments/{id}", renameBody, 200 /*            */, "A A A F F F F F F F F"},
+	{"DELETE /api/v1/departments/{id}", nil, 204 /*                  */, "A A A F F F F F F F F"},
+	{"GET /api/v1/people", nil, 200 /*                               */, "A A A A A A A A A A A"},
+	{"POST /api/v1/people", newPersonBody, 201 /*                    */, "A A A A A F F F F F F"},
+	{"GET /api/v1/people/{id}", nil, 200 /*                          */, "A A A A A F F F A A F"},
+	{"PATCH /api/v1/people/{id}", retitleBody, 200 /*                */, "A A A A A F F F F F F"},
+	{"POST /api/v1/people/{id}/disable", nil, 200 /*                 */, "A F F F F F F F F F F"},
+	{"POST /api/v1/people/{id}/enable", nil, 200 /*                  */, "A F F F F F F F F F F"},
+	{"GET /api/v1/people/{id}/roles", nil, 200 /*                    */, "A A A A A F F F A A F"},
+	{"POST /api/v1/people/{id}/roles", assignBody, 201 /*            */, "A A A F F F F F F F F"},
+	{"DELETE /api/v1/people/{id}/roles/{assignment_id}", nil, 204 /* */, "A A A F F F F F F F F"},
+	{"GET /api/v1/roles", nil, 200 /*                                */, "A A A A A A A A A A A"},
+	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
+	{"GET /api/v1/trail/head", nil, 200 /*                           */, "A A A F F F F F F A F"},
+}
+
+var bodySeq atomic.Int64
+
+func newDepartmentBody(e *env, f fixture) any {
+	return map[string]any{"name": fmt.Sprintf("新しい課 %d", bodySeq.Add(1)), "parent_id": id(e.b1)}
+}
+func renameBody(e *env, f fixture) any {
+	return map[string]any{"name": fmt.Sprintf("改称した課 %d", bodySeq.Add(1))}
+}
+func newPersonBody(e *env, f fixture) any {
+	return map[string]any{"name": "新規 職員", "department_id": id(e.s1)}
+}
+func retitleBody(e *env, f fixture) any { return map[string]any{"title": "係長"} }
+func assignBody(e *env, f fixture) any  { return map[string]any{"role": "csirt"} }
+
+func parseOutcomes(s string) []string { return strings.Fields(s) }
+
+// pathFor fills a route pattern with the fixture's ids.
+func pathFor(t *testing.T, pattern string, f fixture) string {
+	t.Helper()
+	p := pattern
+	switch {
+	case strings.HasPrefix(p, "/api/v1/departments/{id}"):
+		p = strings.Replace(p, "{id}", id(f.dept), 1)
+	case strings.HasPrefix(p, "/api/v1/people/{id}"):
+		p = strings.Replace(p, "{id}", id(f.person), 1)
+	}
+	p = strings.Replace(p, "{assignment_id}", id(f.assignment), 1)
+	if strings.Contains(p, "{") {
+		t.Fatalf("route %s: the test does not know what to put in its path", pattern)
+	}
+	return p
+}
+
+func TestRouteRoleTable(t *testing.T) {
+	t.Parallel()
+	// The table itself: every route, every role.
+	if !sameRoles(roleColumns) {
+		t.Fatalf("roleColumns %v is not the role catalogue", roleColumns)
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, "ルート財団")
+		routes := map[string]bool{}
+		for _, rt := range e.srv.Routes() {
+			routes[rt.Key()] = true
+		}
+		rows := map[string]bool{}
+		for _, row := range routeRoleTable {
+			if !routes[row.route] {
+				t.Errorf("table row %q names no route", row.route)
+			}
+			if rows[row.route] {
+				t.Errorf("table row %q appears twice", row.route)
+			}
+			rows[row.route] = true
+			if n := len(parseOutcomes(row.want)); n != len(roleColumns) {
+				t.Errorf("table row %q has %d outcomes for %d roles", row.route, n, len(roleColumns))
+			}
+		}
+		for r := range routes {
+			if !rows[r] {
+				t.Errorf("route %q has no rows in the route × role table", r)
+			}
+		}
+		if t.Failed() {
+			return
+		}
+		for _, row := range routeRoleTable {
+			method, pattern, _ := strings.Cut(row.route, " ")
+			for i, want := range parseOutcomes(row.want) {
+				role := roleColumns[i]
+				holder := e.holders[role]
+				f := fixture{dept: e.newDepartment(t, fmt.Sprintf("空の課 %d", bodySeq.Add(1)), e.b1)}
+				f.person = e.newPerson(t, "対象 者", "たいしょう", e.s1, org.AssignmentInput{Role: "committee"})
+				as, err := org.ListAssignments(t.Context(), d, e.sc, f.person)
+				if err != nil || len(as) != 1 {
+					t.Fatalf("fixture assignment: %v %v", as, err)
+				}
+				f.assignment = as[0].ID
+				q := req{Method: method, Path: pathFor(t, pattern, f), Token: holder.Token}
+				if row.body != nil {
+					q.Body = row.body(e, f)
+				}
+				before, _ := e.head(t)
+				res := e.do(t, q)
+				name := fmt.Sprintf("%s as %s", row.route, role)
+				switch want {
+				case "A":
+					if res.Status != row.status {
+						t.Errorf("%s: status %d, want %d: %s", name, res.Status, row.status, res.Body)
+					}
+				case "F":
+					if res.Status != http.StatusForbidden || res.errorCode(t) != "forbidden" {
+						t.Errorf("%s: status %d, want 403: %s", name, res.Status, res.Body)
+						continue
+					}
+					after, _ := e.head(t)
+					last := e.newest(t)
+					if after != before+1 || last.Action != trail.Denied || last.ActorID != holder.ID || last.EntityID != method+" "+q.Path {
+						t.Errorf("%s: refusal not in the trail: head %d→%d, newest %+v", name, before, after, last)
+					}
+				case "N":
+					if res.Status != http.StatusNotFound {
+						t.Errorf("%s: status %d, want 404: %s", name, res.Status, res.Body)
+					}
+				default:
+					t.Fatalf("%s: unknown outcome %q", name, want)
+				}
+			}
+		}
+	})
+}
+
+func sameRoles(rs []authz.Role) bool {
+	if len(rs) != len(authz.Catalogue) {
+		return false
+	}
+	for _, ri := range authz.Catalogue {
+		if !slices.Contains(rs, ri.Code) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,56 @@
+package web
+
+import "mamori/internal/authz"
+
+// registerRoutes is the UI's one route table. Each route names who may reach
+// it; handlers check finer, per-record permissions themselves. The route
+// test walks this table with every role.
+func (s *Server) registerRoutes() {
+	// Signing in and the steps that may follow it.
+	s.handle("GET /signin", Public, "", s.signinForm)
+	s.handle("POST /signin", Public, "", s.signin)
+	s.handle("POST /lang", Public, "", s.setLanguage)
+	s.handle("POST /signout", SignedInPending, "", s.signout)
+	s.handle("GET /mfa", SignedInPending, "", s.mfaForm)
+	s.handle("POST /mfa", SignedInPending, "", s.mfaCheck)
+	s.handle("GET /mfa/enrol", SignedInPending, "", s.mfaEnrolForm)
+	s.handle("POST /mfa/enrol", SignedInPending, "", s.mfaEnrol)
+	s.handle("GET /mfa/qr.png", SignedInPending, "", s.mfaQR)
+	s.handle("GET /account/password", SignedInPending, "", s.passwordForm)
+	s.handle("POST /account/password", SignedInPending, "", s.passwordChange)
+
+	// The person's own home and account.
+	s.handle("GET /{$}", SignedIn, "", s.home)
+	s.handle("GET /account", SignedIn, authz.OwnAccount, s.account)
+	s.handle("POST /account/preferences", SignedIn, authz.OwnAccount, s.accountPreferences)
+	s.handle("POST /account/tokens", SignedIn, authz.OwnAccount, s.tokenCreate)
+	s.handle("POST /account/tokens/{id}/revoke", SignedIn, authz.OwnAccount, s.tokenRevoke)
+
+	// Organisation structure.
+	s.handle("GET /departments", SignedIn, authz.ViewDepartments, s.departments)
+	s.handle("POST /departments", SignedIn, authz.EditDepartments, s.departmentCreate)
+	s.handle("GET /departments/{id}", SignedIn, authz.EditDepartments, s.departmentEdit)
+	s.handle("POST /departments/{id}", SignedIn, authz.EditDepartments, s.departmentUpdate)
+	s.handle("POST /departments/{id}/delete", SignedIn, authz.EditDepartments, s.departmentDelete)
+
+	s.handle("GET /people", SignedIn, authz.ViewPeople, s.people)
+	s.handle("GET /people/new", SignedIn, authz.EditPeople, s.personNew)
+	s.handle("POST /people", SignedIn, authz.EditPeople, s.personCreate)
+	s.handle("GET /people/{id}", SignedIn, authz.ViewPeople, s.person)
+	s.handle("POST /people/{id}", SignedIn, authz.EditPeople, s.personUpdate)
+	s.handle("POST /people/{id}/roles", SignedIn, authz.AssignRoles, s.roleAssign)
+	s.handle("POST /people/{id}/roles/{aid}/delete", SignedIn, authz.AssignRoles, s.roleUnassign)
+	s.handle("POST /people/{id}/account", SignedIn, authz.ManageAccounts, s.accountCreate)
+	s.handle("POST /people/{id}/password", SignedIn, authz.ManageAccounts, s.accountResetPassword)
+	s.handle("POST /people/{id}/mfa-reset", SignedIn, authz.ManageAccounts, s.accountResetMFA)
+	s.handle("POST /people/{id}/disable", SignedIn, authz.ManageAccounts, s.personDisable)
+	s.handle("POST /people/{id}/enable", SignedIn, authz.ManageAccounts, s.personEnable)
+
+	s.handle("GET /roles", SignedIn, authz.ViewRoles, s.roles)
+
+	// Administration.
+	s.handle("GET /settings", SignedIn, authz.ViewSettings, s.settings)
+	s.handle("POST /settings", SignedIn, authz.EditSettings, s.settingsUpdate)
+	s.handle("GET /trail", SignedIn, authz.ViewTrail, s.trailList)
+	s.handle("GET /trail/export.csv", SignedIn, authz.ExportTrail, s.trailExport)
+}
