@@ -28,7 +28,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "業務財団")
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 
 		// Departments.
 		res := e.do(t, req{Method: "POST", Path: "/api/v1/departments", Token: admin,
@@ -42,7 +42,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 			t.Fatalf("created department: %s", res.Body)
 		}
 		if last := e.newest(t); last.Action != trail.Create || last.Entity != "department" || last.EntityID != depID ||
-			last.ActorID != e.holders[authz.Admin].ID || last.RequestID == "" || last.RequestID != res.Header.Get("X-Request-Id") {
+			last.ActorID != e.holder(t, authz.Admin).ID || last.RequestID == "" || last.RequestID != res.Header.Get("X-Request-Id") {
 			t.Errorf("trail of the creation: %+v", last)
 		}
 		res = e.do(t, req{Method: "PATCH", Path: "/api/v1/departments/" + depID, Token: admin, Body: map[string]any{"name": "経理課"}})
@@ -55,7 +55,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 		if got := res.JSON(t); res.Status != 200 || got["kind"] != "bureau" || got["parent_id"] != nil || got["code"] != "" {
 			t.Errorf("patch full object: %d %s", res.Status, res.Body)
 		}
-		if res := e.do(t, req{Method: "GET", Path: "/api/v1/departments/" + depID, Token: e.holders[authz.Staff].Token}); res.Status != 200 || res.JSON(t)["name"] != "経理部" {
+		if res := e.do(t, req{Method: "GET", Path: "/api/v1/departments/" + depID, Token: e.holder(t, authz.Staff).Token}); res.Status != 200 || res.JSON(t)["name"] != "経理部" {
 			t.Errorf("read department: %d %s", res.Status, res.Body)
 		}
 		var deps struct {
@@ -124,7 +124,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 			t.Errorf("roles of the person: %+v", roles)
 		}
 		// Another person's assignment id is not found under this person.
-		other := e.holders[authz.CISO]
+		other := e.holder(t, authz.CISO)
 		otherAs, _ := org.ListAssignments(context.Background(), d, e.sc, other.ID)
 		if res := e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/people/%s/roles/%d", pid, otherAs[0].ID), Token: admin}); res.Status != 404 {
 			t.Errorf("unassign someone else's role through this person: %d", res.Status)
@@ -147,7 +147,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 				MFARequired bool   `json:"mfa_required"`
 			}
 		}
-		e.do(t, req{Method: "GET", Path: "/api/v1/roles", Token: e.holders[authz.Staff].Token}).Decode(t, &cat)
+		e.do(t, req{Method: "GET", Path: "/api/v1/roles", Token: e.holder(t, authz.Staff).Token}).Decode(t, &cat)
 		if len(cat.Items) != len(authz.Catalogue) || cat.Items[0].Code != string(authz.Catalogue[0].Code) || cat.Items[0].NameJA == "" || !cat.Items[0].MFARequired {
 			t.Errorf("role catalogue: %+v", cat)
 		}
@@ -163,7 +163,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 			}
 			Permissions []string
 		}
-		officer := e.holders[authz.SecurityOfficer]
+		officer := e.holder(t, authz.SecurityOfficer)
 		e.do(t, req{Method: "GET", Path: "/api/v1/me", Token: officer.Token}).Decode(t, &me)
 		if me.ID != id(officer.ID) || me.Organisation.ID != id(e.org.ID) || len(me.Roles) != 1 || me.Roles[0].Role != "security_officer" ||
 			me.Roles[0].ScopeID != id(e.b1) || !slices.Contains(me.Permissions, "person.edit") || slices.Contains(me.Permissions, "trail.view") {
@@ -184,7 +184,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 		if res.Status != 200 || res.JSON(t)["active"] != true {
 			t.Errorf("enable: %d %s", res.Status, res.Body)
 		}
-		res = e.do(t, req{Method: "POST", Path: "/api/v1/people/" + id(e.holders[authz.Admin].ID) + "/disable", Token: admin})
+		res = e.do(t, req{Method: "POST", Path: "/api/v1/people/" + id(e.holder(t, authz.Admin).ID) + "/disable", Token: admin})
 		if res.Status != http.StatusConflict {
 			t.Errorf("disable oneself: %d %s", res.Status, res.Body)
 		}
@@ -232,7 +232,7 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 			"from=" + time.Now().Add(time.Hour).UTC().Format(time.RFC3339): 0,
 			"to=" + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339):  0,
 			"action=create": 1,
-			"actor_id=" + id(e.holders[authz.Admin].ID): 4,
+			"actor_id=" + id(e.holder(t, authz.Admin).ID): 4,
 		} {
 			var l struct{ Items []any }
 			e.do(t, req{Method: "GET", Path: "/api/v1/trail?entity=person&entity_id=" + pid + "&" + q, Token: admin}).Decode(t, &l)
@@ -240,12 +240,13 @@ func TestDepartmentsPeopleAndRoles(t *testing.T) {
 				t.Errorf("trail with %s: %d entries, want %d", q, len(l.Items), want)
 			}
 		}
+		auditor := e.holder(t, authz.Auditor)
 		seq, hash := e.head(t)
 		var head struct {
 			Seq  int64
 			Hash string
 		}
-		e.do(t, req{Method: "GET", Path: "/api/v1/trail/head", Token: e.holders[authz.Auditor].Token}).Decode(t, &head)
+		e.do(t, req{Method: "GET", Path: "/api/v1/trail/head", Token: auditor.Token}).Decode(t, &head)
 		if head.Seq != seq || head.Hash != hash {
 			t.Errorf("trail head %+v, want %d %s", head, seq, hash)
 		}
@@ -260,7 +261,7 @@ func TestPagination(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "頁財団")
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 		for i := range 23 {
 			// Equal kana on purpose: the cursor must break ties by id.
 			e.newPerson(t, fmt.Sprintf("頁 %02d", i), fmt.Sprintf("ぺーじ %d", i%4), e.s2)
@@ -346,13 +347,13 @@ func TestDeniedRequestsAreInTheTrail(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "拒否財団")
-		staff := e.holders[authz.Staff]
+		staff := e.holder(t, authz.Staff)
 		res := e.do(t, req{Method: "GET", Path: "/api/v1/trail", Token: staff.Token})
 		if res.Status != 403 || res.errorCode(t) != "forbidden" {
 			t.Fatalf("staff reads the trail: %d %s", res.Status, res.Body)
 		}
 		rid := res.Header.Get("X-Request-Id")
-		res = e.do(t, req{Method: "GET", Path: "/api/v1/trail?action=denied&actor_id=" + id(staff.ID), Token: e.holders[authz.Auditor].Token})
+		res = e.do(t, req{Method: "GET", Path: "/api/v1/trail?action=denied&actor_id=" + id(staff.ID), Token: e.holder(t, authz.Auditor).Token})
 		var l struct {
 			Items []struct {
 				ActorID   string `json:"actor_id"`
@@ -373,7 +374,7 @@ func TestDeniedRequestsAreInTheTrail(t *testing.T) {
 			t.Errorf("denied entry: %+v", got)
 		}
 		// A per-record refusal is kept too, with the permission it lacked.
-		officer := e.holders[authz.SecurityOfficer]
+		officer := e.holder(t, authz.SecurityOfficer)
 		out := e.newPerson(t, "部外 者", "ぶがい", e.s3)
 		if res := e.do(t, req{Method: "PATCH", Path: "/api/v1/people/" + id(out), Token: officer.Token, Body: map[string]any{"title": "x"}}); res.Status != 403 {
 			t.Fatalf("officer edits outside: %d", res.Status)
@@ -393,7 +394,7 @@ func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "認証財団")
-		admin := e.holders[authz.Admin]
+		admin := e.holder(t, authz.Admin)
 		revoked := e.newUser(t, "失効 太郎", e.s1)
 		e.tx(t, func(tx *db.Tx) error { return auth.RevokeToken(context.Background(), tx, e.sc, revoked.TokenID) })
 		disabled := e.newUser(t, "無効 次郎", e.s1)
@@ -449,7 +450,7 @@ func TestUnknownRoutes(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "経路財団")
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 		for _, c := range []struct {
 			method, path string
 			status       int

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"mamori/internal/auth"
 	"mamori/internal/authz"
 	"mamori/internal/httpx"
 	"mamori/internal/i18n"
@@ -113,21 +112,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		args   []any
 		fields validate.Errors
 		ae     *apiError
-		ie     *auth.InputError
-		ve     validate.Errors
 	)
 	switch {
 	case errors.As(err, &ae):
 		status, code, key, args, fields = ae.status, ae.code, ae.key, ae.args, ae.fields
-	case errors.As(err, &ie):
-		status, code, key = http.StatusBadRequest, "invalid_input", "error.invalid_input"
-		fields = validate.Errors{ie.Field: {Key: ie.MsgKey}}
 	default:
 		status, code = httpx.Status(err)
 		key = httpx.MessageKey(code)
-		if errors.As(err, &ve) {
-			fields = ve
+		if code == "unauthenticated" {
+			key = "api.unauthenticated"
 		}
+		fields, _ = validate.As(err)
 	}
 	if status == http.StatusForbidden {
 		s.recordDenied(r, err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,9 +44,9 @@ type env struct {
 	b1, s1 int64
 	s2, b2 int64
 	s3     int64
-	// holders has one person per role of the catalogue, with a token.
-	// The security_officer holds B1, the security_manager S1; all of them
-	// sit in S3, outside B1.
+	// holders has one person per role of the catalogue, with a token
+	// (see holder). The security_officer holds B1, the security_manager
+	// S1; all of them sit in S3, outside B1.
 	holders map[authz.Role]user
 }
 
@@ -72,8 +73,7 @@ func newAPI(t *testing.T, d *db.DB, logger *slog.Logger) (*api.Server, http.Hand
 	return srv, httpx.RequestIDMiddleware(mux)
 }
 
-// newEnv builds an organisation with departments and one token holder per
-// role of the catalogue.
+// newEnv builds an organisation with departments.
 func newEnv(t *testing.T, d *db.DB, name string) *env {
 	t.Helper()
 	e := &env{d: d, holders: map[authz.Role]user{}}
@@ -101,22 +101,31 @@ func newEnv(t *testing.T, d *db.DB, name string) *env {
 		e.s3 = dep("情報政策課", e.b2)
 		return err
 	})
-	for _, ri := range authz.Catalogue {
-		var as []org.AssignmentInput
-		switch ri.Code {
-		case authz.Staff:
-		case authz.SecurityOfficer:
-			as = append(as, org.AssignmentInput{Role: string(ri.Code), ScopeID: e.b1})
-		case authz.SecurityManager:
-			as = append(as, org.AssignmentInput{Role: string(ri.Code), ScopeID: e.s1})
-		case authz.SystemAdmin, authz.SystemOperator:
-			as = append(as, org.AssignmentInput{Role: string(ri.Code), ScopeID: 1})
-		default:
-			as = append(as, org.AssignmentInput{Role: string(ri.Code)})
-		}
-		e.holders[ri.Code] = e.newUser(t, "役割 "+string(ri.Code), e.s3, as...)
-	}
 	return e
+}
+
+// holder returns the token holder of a role, made on first use (an
+// account costs a password hash).
+func (e *env) holder(t *testing.T, r authz.Role) user {
+	t.Helper()
+	if u, ok := e.holders[r]; ok {
+		return u
+	}
+	var as []org.AssignmentInput
+	switch r {
+	case authz.Staff:
+	case authz.SecurityOfficer:
+		as = append(as, org.AssignmentInput{Role: string(r), ScopeID: e.b1})
+	case authz.SecurityManager:
+		as = append(as, org.AssignmentInput{Role: string(r), ScopeID: e.s1})
+	case authz.SystemAdmin, authz.SystemOperator:
+		as = append(as, org.AssignmentInput{Role: string(r), ScopeID: 1})
+	default:
+		as = append(as, org.AssignmentInput{Role: string(r)})
+	}
+	u := e.newUser(t, "役割 "+string(r), e.s3, as...)
+	e.holders[r] = u
+	return u
 }
 
 func (e *env) tx(t *testing.T, fn func(tx *db.Tx) error) {
@@ -231,11 +240,14 @@ func (r response) errorCode(t *testing.T) string {
 		} `json:"error"`
 	}
 	r.Decode(t, &b)
-	if b.Error.Message == "" {
-		t.Errorf("error %q has no message", b.Error.Code)
+	if b.Error.Message == "" || messageKey.MatchString(b.Error.Message) {
+		t.Errorf("error %q has no message text: %q", b.Error.Code, b.Error.Message)
 	}
 	return b.Error.Code
 }
+
+// messageKey matches a catalogue key standing in for a missing text.
+var messageKey = regexp.MustCompile(`^[a-z_]+(\.[a-z_0-9]+)+$`)
 
 // fieldCodes returns the error body's field problems as field → code.
 func (r response) fieldCodes(t *testing.T) map[string]string {
@@ -251,7 +263,7 @@ func (r response) fieldCodes(t *testing.T) map[string]string {
 	r.Decode(t, &b)
 	out := map[string]string{}
 	for f, p := range b.Error.Fields {
-		if p.Message == "" || p.Message == p.Code {
+		if p.Message == "" || messageKey.MatchString(p.Message) {
 			t.Errorf("field %s: message %q for %s is not a text", f, p.Message, p.Code)
 		}
 		out[f] = p.Code

@@ -17,7 +17,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "入力財団")
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 		person := e.newPerson(t, "既存 職員", "きそん", e.s1)
 		pPath := "/api/v1/people/" + id(person)
 		dPath := "/api/v1/departments/" + id(e.s2)
@@ -124,7 +124,7 @@ func TestErrorLanguage(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "言語財団")
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 		for _, c := range []struct {
 			accept, want string
 		}{

@@ -39,7 +39,7 @@ func TestOtherOrganisationIsNotFound(t *testing.T) {
 				continue
 			}
 			for _, role := range roleColumns {
-				q := req{Method: rt.Method, Path: pathFor(t, rt.Pattern, f), Token: e.holders[role].Token}
+				q := req{Method: rt.Method, Path: pathFor(t, rt.Pattern, f), Token: e.holder(t, role).Token}
 				if rt.Method == http.MethodPatch || rt.Method == http.MethodPost && strings.HasSuffix(rt.Pattern, "/roles") {
 					q.Body = bodies[rt.Method]
 				}
@@ -67,7 +67,7 @@ func TestOtherOrganisationIsNotFound(t *testing.T) {
 		if h, _ := other.head(t); h != otherHead {
 			t.Errorf("B's trail moved from %d to %d", otherHead, h)
 		}
-		admin := e.holders[authz.Admin].Token
+		admin := e.holder(t, authz.Admin).Token
 
 		// Lists never show B's records.
 		var people struct{ Items []struct{ ID, Name string } }
@@ -116,7 +116,7 @@ func TestOtherOrganisationIsNotFound(t *testing.T) {
 		}
 
 		// B's own token sees its own organisation only.
-		res = other.do(t, req{Method: "GET", Path: "/api/v1/people/" + id(target), Token: other.holders[authz.Admin].Token})
+		res = other.do(t, req{Method: "GET", Path: "/api/v1/people/" + id(target), Token: other.holder(t, authz.Admin).Token})
 		if res.Status != 404 {
 			t.Errorf("B reads A's person: %d", res.Status)
 		}
@@ -139,8 +139,8 @@ func TestDepartmentReach(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, "部局財団")
-		officer := e.holders[authz.SecurityOfficer] // B1
-		manager := e.holders[authz.SecurityManager] // S1
+		officer := e.holder(t, authz.SecurityOfficer) // B1
+		manager := e.holder(t, authz.SecurityManager) // S1
 		inS1 := e.newPerson(t, "総務 一郎", "そうむ いちろう", e.s1)
 		inS2 := e.newPerson(t, "人事 二郎", "じんじ じろう", e.s2)
 		inB1 := e.newPerson(t, "部長 三郎", "ぶちょう さぶろう", e.b1)
@@ -173,9 +173,9 @@ func TestDepartmentReach(t *testing.T) {
 			{"manager reads S2", manager.Token, "GET", "/api/v1/people/" + id(inS2), nil, 403},
 			{"manager reads B1", manager.Token, "GET", "/api/v1/people/" + id(inB1), nil, 403},
 			{"manager edits S2", manager.Token, "PATCH", "/api/v1/people/" + id(inS2), map[string]any{"title": "x"}, 403},
-			{"staff reads self", e.holders[authz.Staff].Token, "GET", "/api/v1/people/" + id(e.holders[authz.Staff].ID), nil, 200},
-			{"staff reads own roles", e.holders[authz.Staff].Token, "GET", "/api/v1/people/" + id(e.holders[authz.Staff].ID) + "/roles", nil, 200},
-			{"staff edits self", e.holders[authz.Staff].Token, "PATCH", "/api/v1/people/" + id(e.holders[authz.Staff].ID), map[string]any{"title": "x"}, 403},
+			{"staff reads self", e.holder(t, authz.Staff).Token, "GET", "/api/v1/people/" + id(e.holder(t, authz.Staff).ID), nil, 200},
+			{"staff reads own roles", e.holder(t, authz.Staff).Token, "GET", "/api/v1/people/" + id(e.holder(t, authz.Staff).ID) + "/roles", nil, 200},
+			{"staff edits self", e.holder(t, authz.Staff).Token, "PATCH", "/api/v1/people/" + id(e.holder(t, authz.Staff).ID), map[string]any{"title": "x"}, 403},
 		}
 		for _, c := range cases {
 			before, _ := e.head(t)
@@ -215,7 +215,7 @@ func TestDepartmentReach(t *testing.T) {
 				t.Errorf("officer's list shows %d", p)
 			}
 		}
-		if got := listed(e.holders[authz.Staff].Token); !slices.Equal(got, []string{id(e.holders[authz.Staff].ID)}) {
+		if got := listed(e.holder(t, authz.Staff).Token); !slices.Equal(got, []string{id(e.holder(t, authz.Staff).ID)}) {
 			t.Errorf("staff's list: %v, want only themself", got)
 		}
 	})

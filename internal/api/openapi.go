@@ -357,6 +357,10 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 			switch {
 			case slices.Contains(o, "string") && isInt(sf.Type.Kind()):
 				s = map[string]any{"type": "string", "pattern": "^[0-9]+$", "description": "An id, as a string of digits."}
+				if input {
+					s["nullable"] = true
+					s["description"] = "An id, as a string of digits; null for none."
+				}
 			case slices.Contains(o, "string") && sf.Type.Kind() == reflect.Bool:
 				s = map[string]any{"type": "string", "enum": []string{"true", "false"}}
 			default:

@@ -139,7 +139,7 @@ func TestRouteRoleTable(t *testing.T) {
 			method, pattern, _ := strings.Cut(row.route, " ")
 			for i, want := range parseOutcomes(row.want) {
 				role := roleColumns[i]
-				holder := e.holders[role]
+				holder := e.holder(t, role)
 				f := fixture{dept: e.newDepartment(t, fmt.Sprintf("空の課 %d", bodySeq.Add(1)), e.b1)}
 				f.person = e.newPerson(t, "対象 者", "たいしょう", e.s1, org.AssignmentInput{Role: "committee"})
 				as, err := org.ListAssignments(t.Context(), d, e.sc, f.person)

@@ -110,9 +110,8 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	data.NewTokenName = name
 	// Rendered, not redirected: the token exists in clear only in this
 	// response, which is marked no-store.
-	p := s.newPage(r, "account.title", data)
-	p.Flash = &Flash{Kind: "success", Text: s.cat.T(p.Lang, "token.issued")}
-	return s.renderPage(w, r, http.StatusOK, "account", p)
+	// The notice beside the token says it was issued; no flash repeats it.
+	return s.render(w, r, "account", "account.title", data)
 }
 
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) error {

@@ -53,7 +53,7 @@ func TestAcctPasswordChange(t *testing.T) {
 		}{
 			{"all empty", "", "", "", "current", "error.required"},
 			{"too short", acctStaffPass, "short-pass", "short-pass", "new", "password.too_short"},
-			{"common", acctStaffPass, "kawa-no-nagare-2026-test", "kawa-no-nagare-2026-test", "new", "password.common"},
+			{"common", acctStaffPass, "Password1234", "Password1234", "new", "password.common"},
 			{"contains login", acctStaffPass, "yamada-no-himitsu-kichi", "yamada-no-himitsu-kichi", "new", "password.contains_login"},
 			{"mismatch", acctStaffPass, acctNewPass, acctNewPass + "x", "confirm", "password.mismatch"},
 			{"same as now", acctStaffPass, acctStaffPass, acctStaffPass, "new", "password.same_as_current"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -177,6 +178,7 @@ func (e *adminEnv) serve(r *http.Request) *httptest.ResponseRecorder {
 func newRequest(method, path string, s *session, form url.Values, cookies ...*http.Cookie) *http.Request {
 	var body io.Reader
 	if method == http.MethodPost {
+		form = maps.Clone(form)
 		if form == nil {
 			form = url.Values{}
 		}

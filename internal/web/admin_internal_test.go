@@ -60,7 +60,9 @@ func TestAdminDiffJSON(t *testing.T) {
 
 func TestAdminParseTrailQuery(t *testing.T) {
 	t.Parallel()
-	day := func(y int, m time.Month, d int) int64 { return time.Date(y, m, d, 0, 0, 0, 0, wareki.Location).UnixMicro() }
+	day := func(y int, m time.Month, d int) int64 {
+		return time.Date(y, m, d, 0, 0, 0, 0, wareki.Location).UnixMicro()
+	}
 	tests := []struct {
 		query  string
 		want   trail.Filter

@@ -48,7 +48,11 @@ func TestAdminPersonCreate(t *testing.T) {
 			{"bad email", personForm("山田 太郎", "yamada@@example", dept), http.StatusBadRequest, "email", "error.email"},
 			{"no name", personForm("", "yamada@example.lg.jp", dept), http.StatusBadRequest, "name", "error.required"},
 			{"unknown department", personForm("山田 太郎", "", 999999), http.StatusBadRequest, "department_id", "error.invalid_choice"},
-			{"bad category", func() url.Values { f := personForm("山田 太郎", "", dept); f.Set("staff_category", "boss"); return f }(),
+			{"bad category", func() url.Values {
+				f := personForm("山田 太郎", "", dept)
+				f.Set("staff_category", "boss")
+				return f
+			}(),
 				http.StatusBadRequest, "staff_category", "error.invalid_choice"},
 			{"good", personForm("山田 太郎", "yamada@example.lg.jp", dept), http.StatusSeeOther, "", ""},
 		}
@@ -71,8 +75,8 @@ func TestAdminPersonCreate(t *testing.T) {
 			body := w.Body.String()
 			msg := html.EscapeString(e.ja(tt.key))
 			// The message sits beside its field, tied to it for screen readers.
-			fieldErr := regexp.MustCompile(`aria-describedby="[^"]*-error"[^>]*>\s*<p class="field-error" id="[^"]+">` + regexp.QuoteMeta(msg))
-			if !strings.Contains(body, msg) || !fieldErr.MatchString(body) {
+			m := regexp.MustCompile(`<p class="field-error" id="([^"]+)">` + regexp.QuoteMeta(msg)).FindStringSubmatch(body)
+			if m == nil || !regexp.MustCompile(`aria-describedby="[^"]*\b`+regexp.QuoteMeta(m[1])+`\b`).MatchString(body) {
 				t.Errorf("%s: %q not shown beside the field", tt.name, e.ja(tt.key))
 			}
 			if n := tt.form.Get("name"); n != "" && !strings.Contains(body, `value="`+n+`"`) {

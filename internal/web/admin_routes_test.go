@@ -96,7 +96,16 @@ var routeCases = []routeCase{
 	{"POST /people/{id}/roles/{aid}/delete", func(e *adminEnv, f *routeFixture) string {
 		var a org.RoleAssignment
 		e.tx(func(tx *db.Tx) error {
-			var err error
+			as, err := org.ListAssignments(e.ctx, tx, e.sc, f.target)
+			if err != nil {
+				return err
+			}
+			for _, x := range as {
+				if x.Role == authz.Committee {
+					a = x
+					return nil
+				}
+			}
 			a, err = org.Assign(e.ctx, tx, e.sc, f.target, org.AssignmentInput{Role: string(authz.Committee)})
 			return err
 		})

@@ -16,18 +16,18 @@ import (
 
 // departmentsPage is the 部局・課室 list with its add form.
 type departmentsPage struct {
-	Departments []org.Department
-	Bureaus     []org.Department // choices for the parent of a new 課室
-	CanEdit     bool
+	Departments  []org.Department
+	Bureaus      []org.Department // choices for the parent of a new 課室
+	CanEdit      bool
 	CanSeePeople bool
 }
 
 // departmentEditPage is one department's edit form.
 type departmentEditPage struct {
-	Department org.Department
-	Bureaus    []org.Department // other 部局 it may move under
+	Department  org.Department
+	Bureaus     []org.Department // other 部局 it may move under
 	HasSections bool
-	ParentName string
+	ParentName  string
 }
 
 func (s *Server) departments(w http.ResponseWriter, r *http.Request) error {

@@ -26,6 +26,7 @@ type homePage struct {
 	ShowTrail bool
 	TrailSeq  int64
 	TrailHash string
+	TrailAt   int64 // when the head entry was written
 }
 
 // todo is one thing the person should do, already in their language.
@@ -104,6 +105,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		data.TrailSeq, data.TrailHash, err = trail.Head(ctx, s.db, id.Org.ID)
 		if err != nil {
 			return err
+		}
+		last, err := trail.List(ctx, s.db, sc, trail.Filter{BeforeSeq: data.TrailSeq + 1, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(last) > 0 && last[0].Seq == data.TrailSeq {
+			data.TrailAt = last[0].At
 		}
 	}
 

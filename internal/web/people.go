@@ -25,7 +25,7 @@ const peoplePageSize = 50
 // peoplePage is the 職員等 list.
 type peoplePage struct {
 	Rows        []personRow
-	Departments []org.Department
+	Departments []deptOption
 	Categories  []org.StaffCategory
 	// The filter as given, shown again in the form.
 	Q          string
@@ -105,8 +105,8 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page.Departments = depts
 	names := departmentNames(depts)
+	page.Departments = deptChoices(depts, names)
 	roles, err := s.roleLabels(ctx, r, sc.OrgID, depts)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (s *Server) assignmentLabel(lang string, a org.RoleAssignment, deptNames ma
 
 // personFormPage is the new-person form.
 type personFormPage struct {
-	Departments       []org.Department // those the person may place someone in
+	Departments       []deptOption // those the person may place someone in
 	AllowNoDepartment bool
 	Categories        []org.StaffCategory
 }
@@ -213,7 +213,9 @@ func (s *Server) personFormData(r *http.Request) (personFormPage, error) {
 		return personFormPage{}, err
 	}
 	page := personFormPage{Categories: org.StaffCategories}
-	page.Departments, page.AllowNoDepartment = editableDepartments(id.Principal, depts)
+	var editable []org.Department
+	editable, page.AllowNoDepartment = editableDepartments(id.Principal, depts)
+	page.Departments = deptChoices(editable, departmentNames(depts))
 	return page, nil
 }
 
@@ -292,7 +294,7 @@ type personPage struct {
 	IsSelf         bool
 
 	CanEdit           bool
-	Departments       []org.Department
+	Departments       []deptOption
 	AllowNoDepartment bool
 	Categories        []org.StaffCategory
 
@@ -315,10 +317,19 @@ type personPage struct {
 	CanTrail    bool
 }
 
-// deptOption is a department as a choice in a select.
+// deptOption is a department as a choice in a select, named with its
+// 部局 so a 課室 reads as people say it: "総務部　総務課".
 type deptOption struct {
 	ID    int64
 	Label string
+}
+
+func deptChoices(depts []org.Department, names map[int64]string) []deptOption {
+	out := make([]deptOption, len(depts))
+	for i, d := range depts {
+		out[i] = deptOption{ID: d.ID, Label: names[d.ID]}
+	}
+	return out
 }
 
 // assignmentRow is one role the person holds.
@@ -387,7 +398,9 @@ func (s *Server) personData(r *http.Request, action authz.Action) (personPage, e
 		CanManage:      authz.Can(id.Principal, authz.ManageAccounts, target),
 		CanTrail:       authz.CanSome(id.Principal, authz.ViewTrail),
 	}
-	page.Departments, page.AllowNoDepartment = editableDepartments(id.Principal, depts)
+	var editable []org.Department
+	editable, page.AllowNoDepartment = editableDepartments(id.Principal, depts)
+	page.Departments = deptChoices(editable, names)
 	as, err := org.ListAssignments(ctx, s.db, sc, pid)
 	if err != nil {
 		return personPage{}, err

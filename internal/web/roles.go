@@ -17,10 +17,10 @@ type rolesPage struct {
 }
 
 type roleCard struct {
-	Info        authz.RoleInfo
-	Grants      []reachGroup
-	Holders     []roleHolder
-	Everyone    bool // 職員等: held by everyone, not listed
+	Info         authz.RoleInfo
+	Grants       []reachGroup
+	Holders      []roleHolder
+	Everyone     bool // 職員等: held by everyone, not listed
 	StaffImplied bool
 }
 

@@ -156,7 +156,10 @@ type trailRow struct {
 	ActorHref   string
 	EntityLabel string
 	EntityHref  string
-	Changes     []fieldChange
+	// Subject names the record when it is a person or a department
+	// ("高橋 美咲"); otherwise the page shows the entity id.
+	Subject string
+	Changes []fieldChange
 }
 
 // fieldChange is one field that differs between before and after.
@@ -192,7 +195,11 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.People, page.ActorIsNum = people.Items, people.NextCursor != ""
-	if page.ActorIsNum && q.Actor == "" {
+	personNames := make(map[string]string, len(people.Items))
+	for _, p := range people.Items {
+		personNames[strconv.FormatInt(p.ID, 10)] = p.Name
+	}
+	if page.ActorIsNum {
 		page.People = nil
 	}
 
@@ -210,6 +217,10 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	links := s.trailLinker(id.Principal, depts)
+	deptNames := make(map[string]string, len(depts))
+	for did, name := range departmentNames(depts) {
+		deptNames[strconv.FormatInt(did, 10)] = name
+	}
 	lang := s.lang(r)
 	for _, e := range entries {
 		row := trailRow{Entry: e, EntityLabel: e.Entity, Changes: diffJSON(e.Before, e.After)}
@@ -217,6 +228,12 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 			row.EntityLabel = s.cat.T(lang, k)
 		}
 		row.EntityHref = links(e.Entity, e.EntityID)
+		switch e.Entity {
+		case "person", "account":
+			row.Subject = personNames[e.EntityID]
+		case "department":
+			row.Subject = deptNames[e.EntityID]
+		}
 		if e.ActorID != 0 {
 			row.ActorHref = links("person", strconv.FormatInt(e.ActorID, 10))
 		}
