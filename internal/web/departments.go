@@ -55,12 +55,10 @@ func (s *Server) departmentsData(r *http.Request) (departmentsPage, error) {
 func (s *Server) departmentCreate(w http.ResponseWriter, r *http.Request) error {
 	id := httpx.IdentityFrom(r.Context())
 	in, perr := departmentForm(r)
-	var d org.Department
 	err := perr.merge(in.Validate)
 	if err == nil {
 		err = s.transact(r.Context(), func(tx *db.Tx) error {
-			var err error
-			d, err = org.CreateDepartment(r.Context(), tx, httpx.Scope(r, id.Org.ID), in)
+			_, err := org.CreateDepartment(r.Context(), tx, httpx.Scope(r, id.Org.ID), in)
 			return err
 		})
 	}
@@ -71,7 +69,6 @@ func (s *Server) departmentCreate(w http.ResponseWriter, r *http.Request) error 
 		}
 		return s.renderForm(w, r, "departments", "department.title", data, err)
 	}
-	_ = d
 	return s.redirect(w, r, "/departments", "department.created")
 }
 

@@ -175,11 +175,12 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 	sc := httpx.Scope(r, id.Org.ID)
 	q, problems := parseTrailQuery(r.URL.Query())
 	page := trailPage{
-		Q:         q,
-		Filtered:  len(q.values()) > 0,
-		Entities:  trailEntities,
-		Actions:   trail.Actions,
-		CanExport: authz.CanSome(id.Principal, authz.ExportTrail),
+		Q:        q,
+		Filtered: len(q.values()) > 0,
+		Entities: trailEntities,
+		Actions:  trail.Actions,
+		// A filter that was not understood cannot be exported either.
+		CanExport: authz.CanSome(id.Principal, authz.ExportTrail) && len(problems) == 0,
 	}
 	if q.Entity != "" && !slices.Contains(page.Entities, q.Entity) {
 		page.Entities = append(slices.Clone(page.Entities), q.Entity)

@@ -36,7 +36,8 @@ CREATE TABLE departments (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX departments_org ON departments (org_id, parent_id, sort_order);
-CREATE UNIQUE INDEX departments_name ON departments (org_id, parent_id, name);
+-- COALESCE because NULL parents (every 部局) would never collide otherwise.
+CREATE UNIQUE INDEX departments_name ON departments (org_id, COALESCE(parent_id, 0), name);
 
 CREATE TABLE people (
     id {{id}},
