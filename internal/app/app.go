@@ -15,6 +15,7 @@ import (
 
 	"mamori/internal/api"
 	"mamori/internal/db"
+	"mamori/internal/firststart"
 	"mamori/internal/httpx"
 	"mamori/internal/i18n"
 	"mamori/internal/metrics"
@@ -72,7 +73,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Bootstrap(ctx, d, cfg.OrgName, cfg.AdminPassword, cfg.Stderr); err != nil {
+	if err := firststart.Bootstrap(ctx, d, cfg.OrgName, cfg.AdminPassword, cfg.Stderr); err != nil {
 		d.Close()
 		return nil, err
 	}

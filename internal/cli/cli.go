@@ -17,6 +17,7 @@ import (
 
 	"mamori/internal/app"
 	"mamori/internal/db"
+	"mamori/internal/firststart"
 	"mamori/internal/org"
 	"mamori/internal/scope"
 )
@@ -58,7 +59,7 @@ func (s *storage) openOrg(ctx context.Context, what string) (*db.DB, scope.Scope
 	}
 	// A script may create users before the first serve: first start
 	// happens here then, exactly as serve would do it.
-	if err := app.Bootstrap(ctx, d, env("MAMORI_ORG_NAME", ""), env("MAMORI_ADMIN_PASSWORD", ""), os.Stderr); err != nil {
+	if err := firststart.Bootstrap(ctx, d, env("MAMORI_ORG_NAME", ""), env("MAMORI_ADMIN_PASSWORD", ""), os.Stderr); err != nil {
 		d.Close()
 		return nil, scope.Scope{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mamori/internal/firststart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -39,31 +40,21 @@ type acctEnv struct {
 	adminID int64
 }
 
-// newAcctEnv bootstraps like app.Bootstrap (which this package cannot
-// import: app imports web) and starts the UI over HTTP.
+// newAcctEnv sets up as first start does and serves the UI over HTTP.
 func newAcctEnv(t *testing.T, d *db.DB, secure bool) *acctEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &acctEnv{t: t, d: d}
-	err := d.Transact(ctx, func(tx *db.Tx) error {
-		o, err := org.Create(ctx, tx, org.DefaultName)
-		if err != nil {
-			return err
-		}
-		e.orgID = o.ID
-		sc := scope.System(o.ID, "system")
-		p, err := org.CreatePerson(ctx, tx, sc, org.PersonInput{Name: "管理者", NameKana: "かんりしゃ"})
-		if err != nil {
-			return err
-		}
-		e.adminID = p.ID
-		if _, err := org.Assign(ctx, tx, sc, p.ID, org.AssignmentInput{Role: string(authz.Admin)}); err != nil {
-			return err
-		}
-		return auth.CreateAccount(ctx, tx, sc, p.ID, "admin", acctAdminPass, false)
-	})
-	if err != nil {
+	if err := firststart.Bootstrap(ctx, d, "", acctAdminPass, io.Discard); err != nil {
 		t.Fatalf("bootstrap: %v", err)
+	}
+	o, err := org.First(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.orgID = o.ID
+	if e.adminID, err = org.PersonIDByLogin(ctx, d, scope.Scope{OrgID: o.ID}, firststart.AdminLogin); err != nil {
+		t.Fatal(err)
 	}
 	cat, err := i18n.Load()
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"mamori/internal/app"
+	"mamori/internal/firststart"
 	"mamori/internal/auth"
 	"mamori/internal/authz"
 	"mamori/internal/db"
@@ -60,7 +60,7 @@ type session struct {
 func newAdminEnv(t *testing.T, d *db.DB) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
-	if err := app.Bootstrap(ctx, d, "", adminPassword, io.Discard); err != nil {
+	if err := firststart.Bootstrap(ctx, d, "", adminPassword, io.Discard); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	o, err := org.First(ctx, d)
@@ -74,7 +74,7 @@ func newAdminEnv(t *testing.T, d *db.DB) *adminEnv {
 	srv := web.New(web.Config{DB: d, Catalog: cat, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	e := &adminEnv{t: t, ctx: ctx, d: d, srv: srv, h: httpx.RequestIDMiddleware(srv), cat: cat, org: o,
 		sc: scope.System(o.ID, "test")}
-	adminID, err := org.PersonIDByLogin(ctx, d, e.sc, app.AdminLogin)
+	adminID, err := org.PersonIDByLogin(ctx, d, e.sc, firststart.AdminLogin)
 	if err != nil {
 		t.Fatal(err)
 	}

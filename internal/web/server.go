@@ -126,7 +126,7 @@ func (s *Server) wrap(access Access, perm authz.Action, h handlerFunc) http.Hand
 		}
 		if access != Public {
 			if id == nil {
-				if r.Method == http.MethodGet {
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
 					http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}
@@ -229,7 +229,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			}
 		}
 	}
-	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+	if status == http.StatusUnauthorized && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}

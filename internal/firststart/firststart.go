@@ -1,4 +1,6 @@
-package app
+// Package firststart owns what happens when mamori meets empty storage: the
+// organisation with its role catalogue and the administrator account.
+package firststart
 
 import (
 	"context"
