@@ -86,11 +86,25 @@ const (
 	ViewTrail       Action = "trail.view"
 	ExportTrail     Action = "trail.export"
 	OwnAccount      Action = "account.own" // own password, MFA, tokens, preferences
+
+	// The information asset register (seed §2(1), §4(2), §6(2)).
+	ViewAssets   Action = "asset.view"
+	EditAssets   Action = "asset.edit"
+	ExportAssets Action = "asset.export"
+	ImportAssets Action = "asset.import"
+	// ViewRestrictedAssets shows the details of a 機密性3A/3B (or legacy 3)
+	// asset; without it such an asset is listed masked.
+	ViewRestrictedAssets Action = "asset.view_restricted"
+	// ConfigureAssets chooses the classification scheme and edits the
+	// organisation's own level descriptions: a policy decision, so it sits
+	// with the CISO and 統括, not with the technical administrator.
+	ConfigureAssets Action = "asset.configure"
 )
 
 // Actions lists every action, for the route table test and documentation.
 var Actions = []Action{ViewDepartments, EditDepartments, ViewPeople, EditPeople, ManageAccounts,
-	ViewRoles, AssignRoles, ViewSettings, EditSettings, ViewTrail, ExportTrail, OwnAccount}
+	ViewRoles, AssignRoles, ViewSettings, EditSettings, ViewTrail, ExportTrail, OwnAccount,
+	ViewAssets, EditAssets, ExportAssets, ImportAssets, ViewRestrictedAssets, ConfigureAssets}
 
 // Reach is how far a permission extends from the role assignment.
 type Reach string
@@ -132,6 +146,12 @@ var Table = []Rule{
 	{CISO, ViewSettings, ReachOrg},
 	{CISO, ViewTrail, ReachOrg},
 	{CISO, ExportTrail, ReachOrg},
+	{CISO, ViewAssets, ReachOrg},
+	{CISO, EditAssets, ReachOrg},
+	{CISO, ExportAssets, ReachOrg},
+	{CISO, ImportAssets, ReachOrg},
+	{CISO, ViewRestrictedAssets, ReachOrg},
+	{CISO, ConfigureAssets, ReachOrg},
 
 	{SecurityDirector, ViewDepartments, ReachOrg},
 	{SecurityDirector, EditDepartments, ReachOrg},
@@ -142,16 +162,45 @@ var Table = []Rule{
 	{SecurityDirector, ViewSettings, ReachOrg},
 	{SecurityDirector, ViewTrail, ReachOrg},
 	{SecurityDirector, ExportTrail, ReachOrg},
+	{SecurityDirector, ViewAssets, ReachOrg},
+	{SecurityDirector, EditAssets, ReachOrg},
+	{SecurityDirector, ExportAssets, ReachOrg},
+	{SecurityDirector, ImportAssets, ReachOrg},
+	{SecurityDirector, ViewRestrictedAssets, ReachOrg},
+	{SecurityDirector, ConfigureAssets, ReachOrg},
 
 	{SecurityOfficer, ViewPeople, ReachDepartment},
 	{SecurityOfficer, EditPeople, ReachDepartment},
+	{SecurityOfficer, ViewAssets, ReachDepartment},
+	{SecurityOfficer, EditAssets, ReachDepartment},
+	{SecurityOfficer, ExportAssets, ReachDepartment},
+	{SecurityOfficer, ImportAssets, ReachDepartment},
+	{SecurityOfficer, ViewRestrictedAssets, ReachDepartment},
 
 	{SecurityManager, ViewPeople, ReachDepartment},
 	{SecurityManager, EditPeople, ReachDepartment},
+	{SecurityManager, ViewAssets, ReachDepartment},
+	{SecurityManager, EditAssets, ReachDepartment},
+	{SecurityManager, ExportAssets, ReachDepartment},
+	{SecurityManager, ImportAssets, ReachDepartment},
+	{SecurityManager, ViewRestrictedAssets, ReachDepartment},
+
+	// 情報システム管理者: the system asset they run (the assignment's scope id
+	// is that asset's id), not the information it holds.
+	{SystemAdmin, ViewAssets, ReachSystem},
+	{SystemAdmin, EditAssets, ReachSystem},
+	{SystemAdmin, ViewRestrictedAssets, ReachSystem},
 
 	{Auditor, ViewPeople, ReachOrg},
 	{Auditor, ViewTrail, ReachOrg},
 	{Auditor, ExportTrail, ReachOrg},
+	// Auditors and the committee review the whole register, but a
+	// restricted asset's details stay with those who handle it.
+	{Auditor, ViewAssets, ReachOrg},
+	{Auditor, ExportAssets, ReachOrg},
+
+	{Committee, ViewAssets, ReachOrg},
+	{Committee, ExportAssets, ReachOrg},
 
 	{CSIRT, ViewPeople, ReachOrg},
 
@@ -159,6 +208,9 @@ var Table = []Rule{
 	{Staff, ViewRoles, ReachOrg},
 	{Staff, ViewPeople, ReachSelf},
 	{Staff, OwnAccount, ReachSelf},
+	// Every worker sees the assets they are 管理責任者 or custodian of.
+	{Staff, ViewAssets, ReachSelf},
+	{Staff, ViewRestrictedAssets, ReachSelf},
 }
 
 // Assignment is one role held by a person, bound to a scope.

@@ -105,6 +105,7 @@ var navigation = []struct {
 	Perm authz.Action
 }{
 	{"/", "nav.home", ""},
+	{"/assets", "nav.assets", authz.ViewAssets},
 	{"/departments", "nav.departments", authz.ViewDepartments},
 	{"/people", "nav.people", authz.ViewPeople},
 	{"/roles", "nav.roles", authz.ViewRoles},

@@ -48,6 +48,26 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET /roles", SignedIn, authz.ViewRoles, s.roles)
 
+	// Information asset register (seed §2(1), §4(2), §6(2), §6(3)).
+	s.handle("GET /assets", SignedIn, authz.ViewAssets, s.assetList)
+	s.handle("GET /assets/new", SignedIn, authz.EditAssets, s.assetNew)
+	s.handle("POST /assets", SignedIn, authz.EditAssets, s.assetCreate)
+	s.handle("GET /assets/{id}", SignedIn, authz.ViewAssets, s.assetShow)
+	s.handle("GET /assets/{id}/edit", SignedIn, authz.EditAssets, s.assetEdit)
+	s.handle("POST /assets/{id}", SignedIn, authz.EditAssets, s.assetUpdate)
+	s.handle("POST /assets/{id}/delete", SignedIn, authz.EditAssets, s.assetDelete)
+	s.handle("POST /assets/{id}/dispose", SignedIn, authz.EditAssets, s.assetDispose)
+	s.handle("POST /assets/{id}/links", SignedIn, authz.EditAssets, s.assetLink)
+	s.handle("POST /assets/{id}/links/{lid}/delete", SignedIn, authz.EditAssets, s.assetUnlink)
+	s.handle("GET /assets/{id}/label", SignedIn, authz.ViewAssets, s.assetLabel)
+	s.handle("GET /assets/export", SignedIn, authz.ExportAssets, s.assetExport)
+	s.handle("GET /assets/import", SignedIn, authz.ImportAssets, s.assetImportForm)
+	s.handle("POST /assets/import", SignedIn, authz.ImportAssets, s.assetImportDryRun)
+	s.handle("POST /assets/import/{upload}/confirm", SignedIn, authz.ImportAssets, s.assetImportConfirm)
+	s.handle("GET /settings/classification", SignedIn, authz.ViewAssets, s.classificationSettings)
+	s.handle("POST /settings/classification", SignedIn, authz.ConfigureAssets, s.classificationUpdate)
+	s.handle("POST /settings/classification/scheme", SignedIn, authz.ConfigureAssets, s.classificationSwitch)
+
 	// Administration.
 	s.handle("GET /settings", SignedIn, authz.ViewSettings, s.settings)
 	s.handle("POST /settings", SignedIn, authz.EditSettings, s.settingsUpdate)
