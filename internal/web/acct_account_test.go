@@ -280,7 +280,7 @@ func TestAcctHome(t *testing.T) {
 		home := staff.get("/")
 		wantStatus(t, home, http.StatusOK, "home")
 		for _, want := range []string{e.text("home.todo"), e.text("home.todo.recommend_mfa"), `href="/mfa/enrol"`,
-			e.text("role.security_manager"), deptName, e.text("role.staff"), e.text("scope.org")} {
+			e.text("role.security_manager"), deptName, e.text("role.staff"), e.text("role.staff_scope")} {
 			if !strings.Contains(home.body, want) {
 				t.Errorf("staff home lacks %q", want)
 			}

@@ -18,10 +18,10 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"mamori/internal/firststart"
 	"mamori/internal/auth"
 	"mamori/internal/authz"
 	"mamori/internal/db"
+	"mamori/internal/firststart"
 	"mamori/internal/httpx"
 	"mamori/internal/i18n"
 	"mamori/internal/org"

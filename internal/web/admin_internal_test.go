@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"testing"
@@ -54,6 +55,72 @@ func TestAdminDiffJSON(t *testing.T) {
 	for _, tt := range tests {
 		if got := diffJSON(tt.before, tt.after); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The trail shows stored fields and values as a reader says them.
+func TestAdminTrailWords(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cat: cat}
+	names := trailNames{people: map[string]string{"7": "山田 太郎"}, depts: map[string]string{"3": "総務部　総務課"}}
+	obj := func(js string) map[string]json.RawMessage {
+		m, ok := jsonObject(js)
+		if !ok {
+			t.Fatalf("not an object: %s", js)
+		}
+		return m
+	}
+	tests := []struct {
+		entity, field, raw, side, want string
+	}{
+		{"person", "active", `true`, ``, "はい"},
+		{"account", "mfa_enabled", `false`, ``, "いいえ"},
+		{"person", "staff_category", `"regular"`, ``, "職員"},
+		{"person", "department_id", `"3"`, ``, "総務部　総務課"},
+		{"person", "department_id", `"99"`, ``, "番号 99"},
+		{"role_assignment", "role", `"security_manager"`, ``, "情報セキュリティ管理者"},
+		{"role_assignment", "scope_kind", `"department"`, ``, "部局・課室"},
+		{"role_assignment", "scope_id", `"3"`, `{"scope_kind":"department","scope_id":"3"}`, "総務部　総務課"},
+		{"role_assignment", "scope_id", `"12"`, `{"scope_kind":"system","scope_id":"12"}`, "情報システム 12番"},
+		{"role_assignment", "person_id", `"7"`, ``, "山田 太郎"},
+		{"department", "kind", `"bureau"`, ``, "部局"},
+		{"session", "method", `"totp"`, ``, "認証アプリ"},
+		{"request", "permission", `"trail.view"`, ``, "監査証跡の閲覧"},
+		{"trail", "action", `"create"`, ``, "登録"},
+		{"person", "name", `"高橋 美咲"`, ``, "高橋 美咲"},
+		{"asset", "kind", `"server"`, ``, "server"}, // unknown: as stored
+		{"person", "email", `""`, ``, ""},
+		{"person", "email", `null`, ``, ""},
+	}
+	for _, tt := range tests {
+		side := obj(tt.side)
+		if got := s.trailValue("ja", tt.entity, tt.field, json.RawMessage(tt.raw), side, names); got != tt.want {
+			t.Errorf("%s.%s = %s: %q, want %q", tt.entity, tt.field, tt.raw, got, tt.want)
+		}
+	}
+	labels := []struct{ entity, field, want string }{
+		{"person", "name", "氏名"},
+		{"department", "name", "名称"},
+		{"person", "department_id", "所属"},
+		{"session", "second_factor_pending", "二要素認証の確認待ち"},
+		{"asset", "owner_code", "owner_code"}, // unknown: the stored name
+	}
+	for _, tt := range labels {
+		if got := s.trailFieldLabel("ja", tt.entity, tt.field); got != tt.want {
+			t.Errorf("label of %s.%s: %q, want %q", tt.entity, tt.field, got, tt.want)
+		}
+	}
+	// Every field the page orders has a label in both languages.
+	for _, f := range append(slices.Clone(trailFieldOrder), "id") {
+		for _, lang := range i18n.Languages {
+			if !cat.Has(lang, "trail.field."+f) {
+				t.Errorf("%s lacks trail.field.%s", lang, f)
+			}
 		}
 	}
 }

@@ -24,7 +24,7 @@ import (
 	"mamori/internal/wareki"
 )
 
-var trailRowSeq = regexp.MustCompile(`<tr>\s*<td class="num">(\d+)</td>`)
+var trailRowSeq = regexp.MustCompile(`<tr>\s*<td class="num"[^>]*>(\d+)</td>`)
 
 func seqsOnPage(body string) []int64 {
 	var out []int64
@@ -142,11 +142,46 @@ func TestAdminTrailPage(t *testing.T) {
 		w = e.do(http.MethodGet, fmt.Sprintf("/trail?action=update&entity=department&entity_id=%d", dept), e.admin, nil)
 		body = w.Body.String()
 		if !strings.Contains(body, "<details>") || !strings.Contains(body, "情報政策課") || !strings.Contains(body, "デジタル推進課") ||
-			!strings.Contains(body, `<span class="mono">name</span>`) || strings.Contains(body, `<span class="mono">sort_order</span>`) {
+			!strings.Contains(body, `<dt data-field="name">`+e.ja("trail.field.name")+`</dt>`) || strings.Contains(body, `data-field="sort_order"`) {
 			t.Errorf("the change is not shown as a diff of changed fields")
 		}
 		if !strings.Contains(body, fmt.Sprintf(`href="/departments/%d"`, dept)) {
 			t.Errorf("the department is not linked")
+		}
+
+		// Fields and values in the reader's words: labels for field names,
+		// names for codes and ids, はい/いいえ for truth values.
+		body = e.do(http.MethodGet, fmt.Sprintf("/trail?entity=person&entity_id=%d", pid), e.admin, nil).Body.String()
+		for _, want := range []string{
+			`<dt data-field="department_id">` + e.ja("trail.field.department_id") + `</dt>`,
+			`<dt data-field="name">` + e.ja("trail.field.person.name") + `</dt>`,
+			"デジタル推進課", e.ja("staff_category.regular"), e.ja("common.yes"),
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the person's entry lacks %q", want)
+			}
+		}
+		for _, raw := range []string{">regular<", ">true<", ">department_id<"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("the person's entry shows the stored %q", raw)
+			}
+		}
+
+		// A role assignment names and links the person it belongs to.
+		if w := e.do(http.MethodPost, fmt.Sprintf("/people/%d/roles", pid), e.admin,
+			url.Values{"kind": {"org"}, "role": {string(authz.Auditor)}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("assigning a role: %d", w.Code)
+		}
+		body = e.do(http.MethodGet, "/trail?entity=role_assignment&action=create", e.admin, nil).Body.String()
+		if !strings.Contains(body, fmt.Sprintf(`<a href="/people/%d#roles">記録 対象</a>`, pid)) ||
+			!strings.Contains(body, e.ja("role.auditor")) || !strings.Contains(body, e.ja("scope.org")) || strings.Contains(body, ">auditor<") {
+			t.Errorf("the role assignment does not name its person, role and scope")
+		}
+
+		// What the program did itself reads 「システム」, whatever it stored.
+		body = e.do(http.MethodGet, "/trail?entity=organisation", e.admin, nil).Body.String()
+		if !strings.Contains(body, ">"+e.ja("common.system")) || strings.Contains(body, ">system<") {
+			t.Errorf("the first start is not shown as done by the system")
 		}
 	})
 }

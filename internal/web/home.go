@@ -142,7 +142,7 @@ func (s *Server) roleLines(ctx context.Context, sc scope.Scope, id *httpx.Identi
 		}
 		out = append(out, line)
 	}
-	out = append(out, roleLine{Role: s.cat.T(lang, "role.staff"), Scope: s.cat.T(lang, "scope.org")})
+	out = append(out, roleLine{Role: s.cat.T(lang, "role.staff"), Scope: s.cat.T(lang, "role.staff_scope")})
 	return out, nil
 }
 

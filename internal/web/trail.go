@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/httpx"
 	"mamori/internal/org"
+	"mamori/internal/scope"
 	"mamori/internal/trail"
 	"mamori/internal/validate"
 	"mamori/internal/wareki"
@@ -152,21 +154,39 @@ type trailPage struct {
 
 // trailRow is one entry as the page shows it.
 type trailRow struct {
-	Entry       trail.Entry
+	Entry trail.Entry
+	// Actor is who did it as the reader reads it: the person's name, or
+	// the catalogue's word for the system when no person acted.
+	Actor string
+	// ActorNote names a command-line run under 「システム」.
+	ActorNote   string
 	ActorHref   string
 	EntityLabel string
 	EntityHref  string
-	// Subject names the record when it is a person or a department
-	// ("高橋 美咲"); otherwise the page shows the entity id.
+	// Subject names the record when the page can ("高橋 美咲", "総務部");
+	// otherwise the page shows the entity id.
 	Subject string
-	Changes []fieldChange
+	Changes []trailChange
 }
 
-// fieldChange is one field that differs between before and after.
+// fieldChange is one field that differs between before and after, as
+// stored; the page shows it as a trailChange.
 type fieldChange struct {
 	Field  string
 	Before string
 	After  string
+}
+
+// trailChange is one changed field in the reader's words: 「所属」 for
+// department_id, 「総務部　総務課」 for 7, 「はい」 for true.
+type trailChange struct {
+	Field string // the stored name
+	Label string
+	// Before and After are the values as read; HasBefore and HasAfter
+	// tell a value that is empty from one the entry does not carry (a
+	// creation has no before side).
+	Before, After       string
+	HasBefore, HasAfter bool
 }
 
 func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
@@ -196,9 +216,9 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.People, page.ActorIsNum = people.Items, people.NextCursor != ""
-	personNames := make(map[string]string, len(people.Items))
+	personNames := make(map[int64]string, len(people.Items))
 	for _, p := range people.Items {
-		personNames[strconv.FormatInt(p.ID, 10)] = p.Name
+		personNames[p.ID] = p.Name
 	}
 	if page.ActorIsNum {
 		page.People = nil
@@ -218,25 +238,15 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	links := s.trailLinker(id.Principal, depts)
-	deptNames := make(map[string]string, len(depts))
-	for did, name := range departmentNames(depts) {
-		deptNames[strconv.FormatInt(did, 10)] = name
+	names, err := s.trailNamesFor(ctx, sc, entries, personNames, depts)
+	if err != nil {
+		return err
 	}
 	lang := s.lang(r)
 	for _, e := range entries {
-		row := trailRow{Entry: e, EntityLabel: e.Entity, Changes: diffJSON(e.Before, e.After)}
-		if k := "entity." + e.Entity; s.cat.Has(lang, k) {
-			row.EntityLabel = s.cat.T(lang, k)
-		}
-		row.EntityHref = links(e.Entity, e.EntityID)
-		switch e.Entity {
-		case "person", "account":
-			row.Subject = personNames[e.EntityID]
-		case "department":
-			row.Subject = deptNames[e.EntityID]
-		}
-		if e.ActorID != 0 {
-			row.ActorHref = links("person", strconv.FormatInt(e.ActorID, 10))
+		row := s.trailRowOf(lang, e, names, links)
+		if e.Entity == "organisation" && e.EntityID == strconv.FormatInt(id.Org.ID, 10) {
+			row.Subject = id.Org.Name
 		}
 		page.Rows = append(page.Rows, row)
 	}
@@ -286,7 +296,7 @@ func (s *Server) trailLinker(p authz.Principal, depts []org.Department) func(ent
 			return ""
 		}
 		switch entity {
-		case "person", "account":
+		case "person", "account", "session":
 			if people {
 				return "/people/" + entityID
 			}
@@ -305,6 +315,314 @@ func (s *Server) trailLinker(p authz.Principal, depts []org.Department) func(ent
 		}
 		return ""
 	}
+}
+
+// trailNames are the names the trail page shows for the ids in its entries,
+// keyed by the id as stored (text).
+type trailNames struct {
+	people map[string]string
+	depts  map[string]string
+}
+
+// trailNamesFor gathers the names of the people and departments the
+// entries mention: departments from the organisation's list (and, for
+// deleted ones, from the entries themselves), people from the actor list
+// already read, with one query for any others on the page.
+func (s *Server) trailNamesFor(ctx context.Context, sc scope.Scope, entries []trail.Entry, known map[int64]string, depts []org.Department) (trailNames, error) {
+	n := trailNames{people: map[string]string{}, depts: map[string]string{}}
+	for did, name := range departmentNames(depts) {
+		n.depts[strconv.FormatInt(did, 10)] = name
+	}
+	var missing []int64
+	want := func(idText string) {
+		pid, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil || pid <= 0 {
+			return
+		}
+		if _, ok := n.people[idText]; ok {
+			return
+		}
+		if name, ok := known[pid]; ok {
+			n.people[idText] = name
+			return
+		}
+		n.people[idText] = ""
+		missing = append(missing, pid)
+	}
+	for _, e := range entries {
+		b, _ := jsonObject(e.Before)
+		a, _ := jsonObject(e.After)
+		switch e.Entity {
+		case "person", "account", "session":
+			want(e.EntityID)
+		case "department":
+			// A deleted department is named by its own entries.
+			if _, ok := n.depts[e.EntityID]; !ok {
+				for _, obj := range []map[string]json.RawMessage{a, b} {
+					if name := jsonText(obj["name"]); name != "" {
+						n.depts[e.EntityID] = name
+						break
+					}
+				}
+			}
+		}
+		for _, obj := range []map[string]json.RawMessage{b, a} {
+			for _, f := range []string{"person_id", "actor"} {
+				if v, ok := obj[f]; ok {
+					want(jsonText(v))
+				}
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return n, nil
+	}
+	found, err := personNamesByID(ctx, s.db, sc, missing)
+	if err != nil {
+		return n, err
+	}
+	for pid, name := range found {
+		n.people[strconv.FormatInt(pid, 10)] = name
+	}
+	return n, nil
+}
+
+// personNamesByID reads the names of a set of people in one query.
+// TODO: belongs in package org (owned elsewhere) as a query of its own.
+func personNamesByID(ctx context.Context, q db.Querier, sc scope.Scope, ids []int64) (map[int64]string, error) {
+	marks := make([]string, len(ids))
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, sc.OrgID)
+	for i, pid := range ids {
+		marks[i] = "?"
+		args = append(args, pid)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM people WHERE org_id = ? AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read names of people: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]string, len(ids))
+	for rows.Next() {
+		var pid int64
+		var name string
+		if err := rows.Scan(&pid, &name); err != nil {
+			return nil, fmt.Errorf("cannot read names of people: %w", err)
+		}
+		out[pid] = name
+	}
+	return out, rows.Err()
+}
+
+// trailRowOf is one entry in the reader's words.
+func (s *Server) trailRowOf(lang string, e trail.Entry, names trailNames, links func(entity, entityID string) string) trailRow {
+	row := trailRow{Entry: e, EntityLabel: e.Entity}
+	if k := "entity." + e.Entity; s.cat.Has(lang, k) {
+		row.EntityLabel = s.cat.T(lang, k)
+	}
+	switch {
+	case e.ActorID != 0:
+		row.Actor = e.ActorName
+		row.ActorHref = links("person", strconv.FormatInt(e.ActorID, 10))
+	case e.ActorName == "":
+		// Nobody was signed in: a failed sign-in.
+		row.Actor = s.cat.T(lang, "common.unknown")
+	default:
+		// The program itself (first start, the command line), whatever
+		// name it recorded; a command line's own name is kept beside.
+		row.Actor = s.cat.T(lang, "common.system")
+		if e.ActorName != "system" {
+			row.ActorNote = e.ActorName
+		}
+	}
+
+	b, _ := jsonObject(e.Before)
+	a, _ := jsonObject(e.After)
+	row.EntityHref = links(e.Entity, e.EntityID)
+	switch e.Entity {
+	case "person", "account", "session":
+		row.Subject = names.people[e.EntityID]
+	case "department":
+		row.Subject = names.depts[e.EntityID]
+	case "role_assignment":
+		// The assignment belongs to a person: name them and open their
+		// roles.
+		pid := jsonText(a["person_id"])
+		if pid == "" {
+			pid = jsonText(b["person_id"])
+		}
+		row.EntityHref = ""
+		if pid != "" {
+			row.Subject = names.people[pid]
+			if row.Subject == "" {
+				row.Subject = s.cat.T(lang, "entity.person") + " " + s.cat.T(lang, "trail.number", pid)
+			}
+			if href := links("person", pid); href != "" {
+				row.EntityHref = href + "#roles"
+			}
+		}
+	case "api_token":
+		row.Subject = jsonText(a["name"])
+		if row.Subject == "" {
+			row.Subject = jsonText(b["name"])
+		}
+	}
+
+	for _, c := range diffJSON(e.Before, e.After) {
+		tc := trailChange{Field: c.Field, Label: s.trailFieldLabel(lang, e.Entity, c.Field)}
+		if c.Field == "" {
+			// Not an object: the stored text as it is.
+			tc.Before, tc.After = c.Before, c.After
+			tc.HasBefore, tc.HasAfter = c.Before != "", c.After != ""
+		} else {
+			var bv, av json.RawMessage
+			bv, tc.HasBefore = b[c.Field]
+			av, tc.HasAfter = a[c.Field]
+			tc.Before = s.trailValue(lang, e.Entity, c.Field, bv, b, names)
+			tc.After = s.trailValue(lang, e.Entity, c.Field, av, a, names)
+		}
+		row.Changes = append(row.Changes, tc)
+	}
+	slices.SortStableFunc(row.Changes, func(x, y trailChange) int {
+		return trailFieldRank(x.Field) - trailFieldRank(y.Field)
+	})
+	return row
+}
+
+// trailFieldOrder is the order fields are listed in: as the forms ask for
+// them, the record number last. Fields not named here follow in name order.
+var trailFieldOrder = []string{
+	"name", "name_kana", "name_en", "login", "email", "title", "department_id", "staff_category",
+	"kind", "parent_id", "code", "sort_order",
+	"person_id", "role", "scope_kind", "scope_id",
+	"active", "must_change_password", "password_changed",
+	"mfa_enabled", "mfa", "recovery_codes", "recovery_code_used",
+	"second_factor_pending", "second_factor_passed", "method",
+	"locale", "date_style",
+	"mfa_required_all", "session_idle_minutes", "session_absolute_hours",
+	"prefix", "revoked", "permission",
+	"format", "actor", "entity", "entity_id", "action", "from", "to",
+}
+
+func trailFieldRank(field string) int {
+	if field == "id" {
+		return len(trailFieldOrder) + 1
+	}
+	if i := slices.Index(trailFieldOrder, field); i >= 0 {
+		return i
+	}
+	return len(trailFieldOrder)
+}
+
+// trailFieldLabel names a stored field: trail.field.<entity>.<field> where
+// one entity names it differently (a person's name is 氏名), else
+// trail.field.<field>, else the stored name itself.
+func (s *Server) trailFieldLabel(lang, entity, field string) string {
+	if field == "" {
+		return ""
+	}
+	for _, k := range []string{"trail.field." + entity + "." + field, "trail.field." + field} {
+		if s.cat.Has(lang, k) {
+			return s.cat.T(lang, k)
+		}
+	}
+	return field
+}
+
+// trailMethods are the second-factor methods a session entry records.
+var trailMethods = map[string]string{"totp": "mfa.app", "recovery_code": "mfa.recovery_code"}
+
+// trailValue shows a stored value as the reader reads it: yes or no for a
+// truth value, names for coded values and for ids of people and
+// departments, the text itself otherwise. obj is the side the value is
+// from, for a value read with another (scope_id with scope_kind).
+func (s *Server) trailValue(lang, entity, field string, raw json.RawMessage, obj map[string]json.RawMessage, names trailNames) string {
+	switch c := string(compactJSON(raw)); c {
+	case "", "null":
+		return ""
+	case "true":
+		return s.cat.T(lang, "common.yes")
+	case "false":
+		return s.cat.T(lang, "common.no")
+	}
+	text := jsonText(raw)
+	if text == "" {
+		return ""
+	}
+	coded := func(prefix string) string {
+		if k := prefix + text; s.cat.Has(lang, k) {
+			return s.cat.T(lang, k)
+		}
+		return text
+	}
+	person := func() string {
+		if name := names.people[text]; name != "" {
+			return name
+		}
+		return s.cat.T(lang, "trail.number", text)
+	}
+	department := func() string {
+		if name := names.depts[text]; name != "" {
+			return name
+		}
+		return s.cat.T(lang, "trail.number", text)
+	}
+	switch field {
+	case "role":
+		return coded("role.")
+	case "scope_kind":
+		return coded("scope.")
+	case "staff_category":
+		return coded("staff_category.")
+	case "department_id", "parent_id":
+		return department()
+	case "person_id":
+		return person()
+	case "scope_id":
+		switch jsonText(obj["scope_kind"]) {
+		case "department":
+			return department()
+		case "system":
+			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+				return s.cat.T(lang, "people.system_no", n)
+			}
+		}
+		return text
+	}
+	switch entity {
+	case "department":
+		if field == "kind" {
+			return coded("department.kind.")
+		}
+	case "account":
+		switch field {
+		case "locale":
+			return coded("account.language.")
+		case "date_style":
+			return coded("account.date_style.")
+		}
+	case "session":
+		if k, ok := trailMethods[text]; ok && field == "method" {
+			return s.cat.T(lang, k)
+		}
+	case "request":
+		if field == "permission" {
+			return coded("perm.")
+		}
+	case "trail":
+		// The filters of an export.
+		switch field {
+		case "actor":
+			return person()
+		case "entity":
+			return coded("entity.")
+		case "action":
+			return coded("action.")
+		case "format":
+			return strings.ToUpper(text)
+		}
+	}
+	return text
 }
 
 // diffJSON lists the fields that differ between two JSON objects, in name
