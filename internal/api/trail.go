@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"mamori/internal/asset"
 	"net/http"
 	"strconv"
 	"time"
@@ -60,7 +61,7 @@ var japanTime = time.FixedZone("JST", 9*60*60)
 // trail lists the organisation's trail newest first. The cursor is the seq
 // of the last entry of the previous page.
 func (s *Server) trail(w http.ResponseWriter, r *http.Request) error {
-	_, sc := scopeOf(r)
+	id, sc := scopeOf(r)
 	limit, cursor, err := paging(r)
 	if err != nil {
 		return err
@@ -102,6 +103,9 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) error {
 	}
 	entries, err := trail.List(r.Context(), s.db, sc, f)
 	if err != nil {
+		return err
+	}
+	if err := asset.RedactTrail(r.Context(), s.db, sc, id.Principal, entries); err != nil {
 		return err
 	}
 	next := ""

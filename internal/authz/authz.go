@@ -3,7 +3,14 @@
 // read. Nobody is granted permissions one by one; they follow from roles.
 package authz
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
+
+// ErrForbidden is what every layer returns when this table says no; the
+// HTTP edge maps it to 403 and records the refusal.
+var ErrForbidden = errors.New("forbidden")
 
 // Role is a role code as used on the command line and in the API.
 type Role string

@@ -109,8 +109,9 @@ func SecurityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// ErrForbidden is returned by handlers when the role table says no.
-var ErrForbidden = errors.New("forbidden")
+// ErrForbidden is returned by handlers when the role table says no: the
+// same error the domain packages return, so either maps to 403.
+var ErrForbidden = authz.ErrForbidden
 
 // ErrUnauthenticated is returned when a request needs a signed-in person.
 var ErrUnauthenticated = errors.New("unauthenticated")

@@ -250,8 +250,8 @@ func UpdateDepartment(ctx context.Context, tx *db.Tx, sc scope.Scope, id int64, 
 // ErrInUse is returned when deleting something that others still refer to.
 var ErrInUse = errors.New("in use")
 
-// DeleteDepartment removes a department that has no 課室, people or role
-// assignments left.
+// DeleteDepartment removes a department that has no 課室, people, role
+// assignments or information assets left.
 func DeleteDepartment(ctx context.Context, tx *db.Tx, sc scope.Scope, id int64) error {
 	before, err := GetDepartment(ctx, tx, sc, id)
 	if err != nil {
@@ -261,8 +261,9 @@ func DeleteDepartment(ctx context.Context, tx *db.Tx, sc scope.Scope, id int64) 
 	if err := tx.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM departments WHERE org_id = ? AND parent_id = ?) +
 		(SELECT COUNT(*) FROM people WHERE org_id = ? AND department_id = ?) +
-		(SELECT COUNT(*) FROM role_assignments WHERE org_id = ? AND scope_kind = 'department' AND scope_id = ?)`,
-		sc.OrgID, id, sc.OrgID, id, sc.OrgID, id).Scan(&n); err != nil {
+		(SELECT COUNT(*) FROM role_assignments WHERE org_id = ? AND scope_kind = 'department' AND scope_id = ?) +
+		(SELECT COUNT(*) FROM assets WHERE org_id = ? AND department_id = ?)`,
+		sc.OrgID, id, sc.OrgID, id, sc.OrgID, id, sc.OrgID, id).Scan(&n); err != nil {
 		return fmt.Errorf("cannot check use of department %d: %w", id, err)
 	}
 	if n > 0 {

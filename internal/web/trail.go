@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"mamori/internal/asset"
 	"net/http"
 	"net/url"
 	"slices"
@@ -230,6 +231,9 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 		f.Limit = trailPageSize
 		entries, err = trail.List(ctx, s.db, sc, f)
 		if err != nil {
+			return err
+		}
+		if err := asset.RedactTrail(ctx, s.db, sc, id.Principal, entries); err != nil {
 			return err
 		}
 	}
@@ -736,6 +740,9 @@ func (s *Server) trailExport(w http.ResponseWriter, r *http.Request) error {
 	f.BeforeSeq = 0
 	for {
 		entries, err := trail.List(ctx, s.db, sc, f)
+		if err == nil {
+			err = asset.RedactTrail(ctx, s.db, sc, id.Principal, entries)
+		}
 		if err != nil {
 			// The status line has gone; the truncated file and the log
 			// are all that can show it.

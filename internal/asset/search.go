@@ -1,0 +1,365 @@
+package asset
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"mamori/internal/db"
+)
+
+// Partial-match search in Japanese. Japanese has no spaces between words,
+// so a word index does not work, and LIKE '%…%' reads every row. Instead
+// every asset's searchable text (name, description, tags), folded, is cut
+// into overlapping two-character grams kept in asset_grams. A query term of
+// two or more characters can only match assets holding all of its grams,
+// and a one-character term only those holding a gram that starts with it
+// (each run's last character is kept as a gram of its own for this). The
+// search is driven by the query's rarest gram and every candidate is then
+// checked with LIKE on the folded text, so the gram index only narrows and
+// never decides. When every gram is common, walking the sorted list finds a
+// page of matches sooner, and LIKE alone is used. Both engines run the same
+// SQL; PostgreSQL compares grams in the "C" collation, byte by byte as SQLite
+// does, so a range of grams is the same range on both.
+
+// widthFold maps full-width ASCII to ASCII, the ideographic space to a space
+// and half-width katakana to full-width, so "ＰＣ" finds "PC" and "ｻｰﾊﾞ"
+// finds "サーバ" — the forms Excel registers mix freely.
+func widthFold(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			b.WriteRune(r - 0xFF01 + '!')
+		case r == 0x3000:
+			b.WriteByte(' ')
+		case r >= 0xFF61 && r <= 0xFF9F:
+			k, ok := halfKana[r]
+			if !ok {
+				b.WriteRune(r)
+				continue
+			}
+			if i+1 < len(rs) {
+				switch rs[i+1] {
+				case 0xFF9E: // ﾞ
+					if v, ok := voiced(k); ok {
+						k = v
+						i++
+					}
+				case 0xFF9F: // ﾟ
+					if k >= 'ハ' && k <= 'ホ' && (k-'ハ')%3 == 0 {
+						k += 2
+						i++
+					}
+				}
+			}
+			b.WriteRune(k)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isPlain reports whether s holds nothing widthFold would change.
+func isPlain(s string) bool {
+	for _, r := range s {
+		if r == 0x3000 || (r >= 0xFF01 && r <= 0xFF9F) {
+			return false
+		}
+	}
+	return true
+}
+
+var halfKana = func() map[rune]rune {
+	half := []rune("｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ")
+	full := []rune("。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜")
+	m := make(map[rune]rune, len(half))
+	for i, r := range half {
+		m[r] = full[i]
+	}
+	return m
+}()
+
+// voiced returns the voiced form (濁音) of a full-width katakana.
+func voiced(k rune) (rune, bool) {
+	switch {
+	case k == 'ウ':
+		return 'ヴ', true
+	case k >= 'カ' && k <= 'ト' && k != 'ッ':
+		// カ..ト alternate with their voiced forms, except ッ/ツ: ツ is
+		// followed by ヅ, then テ デ ト ド.
+		if k >= 'ツ' {
+			return k + 1, true
+		}
+		if (k-'カ')%2 == 0 {
+			return k + 1, true
+		}
+	case k >= 'ハ' && k <= 'ホ' && (k-'ハ')%3 == 0:
+		return k + 1, true
+	}
+	return 0, false
+}
+
+// fold is the form text is matched in: width-folded and lower case.
+func fold(s string) string { return strings.ToLower(widthFold(s)) }
+
+func isSpace(r rune) bool { return unicode.IsSpace(r) || r == 0x3000 }
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchText is what a search matches for an asset: its folded name,
+// description and tags, a line each. Query terms hold no white space, so a
+// match never spans two fields.
+func searchText(name, description string, tags []string) string {
+	return fold(name) + "\n" + fold(description) + "\n" + fold(strings.Join(tags, " "))
+}
+
+// grams returns the distinct two-character grams of text, within runs of
+// non-space characters, and the last character of each run on its own, sorted.
+// A one-character query then finds its candidates as the grams starting with
+// it: those hold every place the character occurs, since a character is
+// either followed by another in its run or ends the run.
+func grams(text string) []string {
+	seen := map[string]struct{}{}
+	var out []string
+	keep := func(g string) {
+		if _, ok := seen[g]; !ok {
+			seen[g] = struct{}{}
+			out = append(out, g)
+		}
+	}
+	for _, word := range strings.FieldsFunc(text, isSpace) {
+		prevSize := 0
+		for i, r := range word {
+			if prevSize > 0 {
+				keep(word[i-prevSize : i+utf8.RuneLen(r)])
+			}
+			prevSize = utf8.RuneLen(r)
+		}
+		keep(word[len(word)-prevSize:])
+	}
+	slices.Sort(out)
+	return out
+}
+
+// terms splits a query into folded terms, at most maxTerms of them.
+func terms(q string) []string {
+	t := strings.FieldsFunc(fold(q), isSpace)
+	if len(t) > maxTerms {
+		t = t[:maxTerms]
+	}
+	return t
+}
+
+const (
+	maxTerms = 5
+	// maxProbe bounds how many grams of a query are weighed to find the
+	// rarest; LIKE checks the whole term anyway. A gram at least selective
+	// times in the register is "common": when every gram of a query is,
+	// walking the list in sort order finds a page of matches sooner than
+	// fetching every candidate.
+	maxProbe = 8
+)
+
+// likePattern turns a folded term into a LIKE pattern with ESCAPE '\'.
+func likePattern(term string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(term) + "%"
+}
+
+// searchPlan is how a query is matched.
+type searchPlan struct {
+	likes []string // every term must match search_text
+	// cond and args select the candidates through the query's rarest gram;
+	// empty when every gram is common, and LIKE alone is used.
+	cond string
+	args []any
+	none bool // some gram occurs nowhere: nothing can match
+}
+
+// probe is one gram of a query to weigh: an exact two-character gram, or
+// for a one-character term every gram starting with it.
+type probe struct {
+	from, to string // to is empty for an exact gram
+	term     int    // which term of the query it comes from
+}
+
+func (p probe) cond() string {
+	if p.to == "" {
+		return `gram = ?`
+	}
+	return `gram >= ? AND gram <= ?`
+}
+
+func (p probe) args() []any {
+	if p.to == "" {
+		return []any{p.from}
+	}
+	return []any{p.from, p.to}
+}
+
+// planSearch weighs the query's grams with bounded counts and picks the
+// rarest to select the candidates.
+func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (searchPlan, error) {
+	var p searchPlan
+	var probes []probe
+	for _, t := range terms(query) {
+		p.likes = append(p.likes, likePattern(t))
+		if utf8.RuneCountInString(t) == 1 {
+			probes = append(probes, probe{t, t + string(utf8.MaxRune), len(p.likes)})
+			continue
+		}
+		for _, g := range grams(t) {
+			if utf8.RuneCountInString(g) == 2 {
+				probes = append(probes, probe{from: g, term: len(p.likes)})
+			}
+		}
+	}
+	slices.SortFunc(probes, func(a, b probe) int {
+		return cmp.Or(strings.Compare(a.from, b.from), strings.Compare(a.to, b.to), a.term-b.term)
+	})
+	probes = slices.Compact(probes)
+	if len(probes) == 0 {
+		return p, nil
+	}
+	if len(probes) > maxProbe {
+		// Spread the probes over the query rather than taking its start.
+		picked := make([]probe, 0, maxProbe)
+		for i := 0; i < maxProbe; i++ {
+			picked = append(picked, probes[i*len(probes)/maxProbe])
+		}
+		probes = picked
+	}
+	parts := make([]string, len(probes))
+	args := make([]any, 0, 4*len(probes))
+	for i, pr := range probes {
+		parts[i] = `(SELECT COUNT(*) FROM (SELECT 1 FROM asset_grams WHERE org_id = ? AND ` + pr.cond() + ` LIMIT ?) t)`
+		args = append(append(append(args, orgID), pr.args()...), selective)
+	}
+	counts := make([]int, len(probes))
+	dest := make([]any, len(probes))
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if err := q.QueryRowContext(ctx, `SELECT `+strings.Join(parts, ", "), args...).Scan(dest...); err != nil {
+		return p, fmt.Errorf("cannot weigh search terms: %w", err)
+	}
+	best := -1
+	for i, n := range counts {
+		if n == 0 {
+			p.none = true
+			return p, nil
+		}
+		if n < selective && (best < 0 || n < counts[best]) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		pr := probes[best]
+		p.cond = `a.id IN (SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + pr.cond() + `)`
+		p.args = append([]any{orgID}, pr.args()...)
+		return p, nil
+	}
+	// Every gram is common. Two common words together are often rare
+	// ("共済 データ"), so try the assets holding a gram of the first term and
+	// one of another: if they are few, they drive.
+	for _, other := range probes {
+		if other.term == probes[0].term {
+			continue
+		}
+		both := `SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + probes[0].cond() +
+			` INTERSECT SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + other.cond()
+		bothArgs := append(append(append([]any{orgID}, probes[0].args()...), orgID), other.args()...)
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+both+` LIMIT ?) t`, append(bothArgs, selective)...).Scan(&n); err != nil {
+			return p, fmt.Errorf("cannot weigh search terms: %w", err)
+		}
+		if n == 0 {
+			p.none = true
+		} else if n < selective {
+			p.cond, p.args = `a.id IN (`+both+`)`, bothArgs
+		}
+		break
+	}
+	return p, nil
+}
+
+// writeGrams brings an asset's grams from those of its old text to those
+// of its new one, touching only the difference, so an edit that changes a
+// word rewrites a few rows rather than all of them.
+func writeGrams(ctx context.Context, tx *db.Tx, orgID, id int64, oldText, newText string) error {
+	var old, cur []string
+	if oldText != "" {
+		old = grams(oldText)
+	}
+	if newText != "" {
+		cur = grams(newText)
+	}
+	var del, add []string
+	i, j := 0, 0
+	for i < len(old) || j < len(cur) {
+		switch {
+		case j == len(cur) || (i < len(old) && old[i] < cur[j]):
+			del = append(del, old[i])
+			i++
+		case i == len(old) || cur[j] < old[i]:
+			add = append(add, cur[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	for _, chunk := range chunks(del, 200) {
+		args := []any{orgID, id}
+		for _, g := range chunk {
+			args = append(args, g)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM asset_grams WHERE org_id = ? AND asset_id = ? AND gram IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			return fmt.Errorf("cannot update search index of asset %d: %w", id, err)
+		}
+	}
+	for _, chunk := range chunks(add, 200) {
+		args := make([]any, 0, 3*len(chunk))
+		for _, g := range chunk {
+			args = append(args, orgID, g, id)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO asset_grams (org_id, gram, asset_id) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
+			return fmt.Errorf("cannot update search index of asset %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func chunks(s []string, n int) [][]string {
+	var out [][]string
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k])
+		s = s[k:]
+	}
+	return out
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
