@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 
+	"mamori/internal/asset"
+	"mamori/internal/assetfile"
 	"mamori/internal/authz"
 	"mamori/internal/org"
 	"mamori/internal/trail"
@@ -29,6 +31,11 @@ type operation struct {
 	List        bool         // the response is {"items":[Response…],"next_cursor":…}
 	Status      int
 	Conflict    bool // may answer 409
+	// Upload takes a file as multipart/form-data in the field "file"
+	// instead of a JSON body.
+	Upload bool
+	// Produces lists the media types of a success that is a file, not JSON.
+	Produces []string
 }
 
 type param struct {
@@ -58,6 +65,33 @@ var pageParams = []param{
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// confidentialityLevels are the levels of both schemes: the 2024 five and
+// the legacy 3.
+var confidentialityLevels = []asset.Confidentiality{asset.C3A, asset.C3B, asset.C3C, asset.C3, asset.C2, asset.C1}
+
+// assetFilterParams are the register's filters, as the list and the
+// export read them (the names of asset.Filter's JSON fields).
+var assetFilterParams = []param{
+	{"q", str, "Part of the name, description or a tag (Japanese partial match). Assets shown masked never match."},
+	{"kind", enumOf(asset.Kinds), "Kind."},
+	{"confidentiality", enumOf(confidentialityLevels), "機密性 level."},
+	{"integrity", enumOf(asset.IntegrityLevels), "完全性 level."},
+	{"availability", enumOf(asset.AvailabilityLevels), "可用性 level."},
+	{"domain", enumOf(asset.Domains), "Network domain. Assets shown masked never match."},
+	{"department_id", idParam, "This department and those below it."},
+	{"owner_id", idParam, "Assets whose 管理責任者 is this person. Assets shown masked never match."},
+	{"status", enumOf(asset.Statuses), "Status."},
+	{"review_overdue", boolean, "Only assets whose next review date has passed (Japan time)."},
+	{"tag", str, "Assets with this tag (exact, any case)."},
+	{"sort", enumOf(asset.Sorts), "Order; default name."},
+	{"desc", boolean, "Descending order."},
+}
+
+const assetMasking = " Restricted assets (機密性3A, 3B or legacy 3) outside the caller's reach for asset.view_restricted appear masked: " +
+	"only id, kind, the classification, department_id and status, with name \"***\" and masked true."
+
+var fileTypes = []string{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"}
 
 var operations = map[string]operation{
 	"GET " + Prefix + "/openapi.json": {ID: "getOpenAPI", Tag: "meta", Summary: "This OpenAPI document (no token needed)", Status: 200},
@@ -109,6 +143,40 @@ var operations = map[string]operation{
 		Summary: "Remove a role assignment", Status: 204},
 	"GET " + Prefix + "/roles": {ID: "listRoles", Tag: "roles", Summary: "The role catalogue (one page)",
 		Response: typeOf[roleView](), List: true, Status: 200},
+
+	"GET " + Prefix + "/assets": {ID: "listAssets", Tag: "assets", Summary: "The information asset register (情報資産台帳)",
+		Description: "Assets the caller may view, filtered and sorted, with the handling rules (handling) and network-domain warnings (warnings) computed for each." +
+			assetMasking + " Masked assets come after the others.",
+		Query:    append(slices.Clone(pageParams), assetFilterParams...),
+		Response: typeOf[assetView](), List: true, Status: 200},
+	"POST " + Prefix + "/assets": {ID: "createAsset", Tag: "assets", Summary: "Register an asset",
+		Description: `For example {"name":"人事給与システム","kind":"system","department_id":"3","owner_id":"12","confidentiality":"2","integrity":"2","availability":"2","domain":"lgwan"}. ` +
+			"Dates accept 令和7年4月1日, R7.4.1 or 2025-04-01. Outside the caller's reach (the department) the answer is 403.",
+		Body: typeOf[asset.Input](), Response: typeOf[assetView](), Status: 201},
+	"GET " + Prefix + "/assets/export": {ID: "exportAssets", Tag: "assets", Summary: "The register as an Excel workbook or CSV",
+		Description: "format=xlsx (default) or csv (UTF-8 with BOM), under the list's filters, headers and words in the language of Accept-Language. " +
+			"Cells a spreadsheet would run as formulas are neutralised. The export, with its filters, is recorded in the trail before it is sent." + assetMasking,
+		Query:    append([]param{{"format", enumOf(assetfile.Formats), "File type; default xlsx."}}, assetFilterParams...),
+		Produces: fileTypes, Status: 200},
+	"POST " + Prefix + "/assets/import": {ID: "importAssets", Tag: "assets", Summary: "Check or import a register file",
+		Description: "A file (XLSX, or CSV in UTF-8 with or without BOM or in Shift_JIS) in the multipart field file, with headers in Japanese or English. " +
+			"dry_run=true reports what each row would do (create, update, unchanged, error) and writes nothing. Without it the file is imported in one transaction: " +
+			"every row or none; a file with problems is answered 400 with each problem as a field (rows.3.confidentiality). Rows are matched by id (default) or by name.",
+		Query: []param{
+			{"dry_run", boolean, "Only check; default false."},
+			{"match_by", enumOf(assetfile.Matches), "How a row finds the asset it changes; default id."},
+		},
+		Upload: true, Response: typeOf[importReportView](), Status: 200},
+	"GET " + Prefix + "/assets/{id}": {ID: "getAsset", Tag: "assets", Summary: "One asset, with its handling rules and warnings",
+		Description: "404 outside the caller's reach." + assetMasking,
+		Response:    typeOf[assetView](), Status: 200},
+	"PATCH " + Prefix + "/assets/{id}": {ID: "updateAsset", Tag: "assets", Summary: "Change an asset",
+		Description: "Fields left out keep their values; the full object may be sent. Send version to be refused (409) when someone changed the asset since. " +
+			"A change of classification changes the handling rules at once and is recorded in the trail.",
+		Body: typeOf[asset.Input](), Response: typeOf[assetView](), Status: 200, Conflict: true},
+	"DELETE " + Prefix + "/assets/{id}": {ID: "deleteAsset", Tag: "assets", Summary: "Remove an asset registered by mistake",
+		Description: "An asset gone from use is disposed instead (PATCH status, disposed_on, disposal_method, disposal_witness_id). 409 while links refer to it.",
+		Status:      204, Conflict: true},
 
 	"GET " + Prefix + "/trail": {ID: "listTrail", Tag: "trail", Summary: "The 監査証跡, newest first",
 		Description: "The cursor is the seq of the last entry of the previous page. Dates (YYYY-MM-DD) are days in Japan time; a date as `to` includes that day.",
@@ -175,6 +243,14 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.of(op.Body)}}}
 		}
+		if op.Upload {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": map[string]any{
+					"type":       "object",
+					"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary", "description": "The file, at most 50 MiB."}},
+					"required":   []string{"file"},
+				}}}}
+		}
 		responses := map[string]any{}
 		success := map[string]any{"description": http.StatusText(op.Status)}
 		switch {
@@ -182,6 +258,12 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 			success["content"] = jsonContent(g.list(op.Response))
 		case op.Response != nil:
 			success["content"] = jsonContent(g.of(op.Response))
+		case len(op.Produces) > 0:
+			content := map[string]any{}
+			for _, mt := range op.Produces {
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			success["content"] = content
 		case key == "GET "+Prefix+"/openapi.json":
 			success["content"] = jsonContent(map[string]any{"type": "object"})
 		}
@@ -189,7 +271,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		errorResp := func(status int, what string) {
 			responses[fmt.Sprint(status)] = map[string]any{"description": what, "content": jsonContent(errRef)}
 		}
-		if len(op.Query) > 0 || op.Body != nil {
+		if len(op.Query) > 0 || op.Body != nil || op.Upload {
 			errorResp(400, "The request could not be read (bad_request) or a field is invalid (invalid_input).")
 		}
 		if !rt.Public {
@@ -207,6 +289,10 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		if op.Body != nil {
 			errorResp(413, "The body is larger than 1 MiB.")
 			errorResp(415, "The body is not application/json.")
+		}
+		if op.Upload {
+			errorResp(413, "The file is larger than 50 MiB.")
+			errorResp(415, "The body is not multipart/form-data.")
 		}
 		errorResp(500, "Something failed; the message carries the request id.")
 		o["responses"] = responses
@@ -261,6 +347,18 @@ var enums = map[reflect.Type]map[string]any{
 	typeOf[authz.Action]():       enumOf(authz.Actions),
 	typeOf[trail.Action]():       enumOf(trail.Actions),
 	typeOf[authz.Role]():         enumOf(roleCodes()),
+
+	typeOf[asset.Kind]():            enumOf(asset.Kinds),
+	typeOf[asset.Domain]():          enumOf(asset.Domains),
+	typeOf[asset.Status]():          enumOf(asset.Statuses),
+	typeOf[asset.Fact]():            enumOf(asset.Facts),
+	typeOf[asset.Confidentiality](): enumOf(confidentialityLevels),
+	typeOf[asset.Integrity]():       enumOf(asset.IntegrityLevels),
+	typeOf[asset.Availability]():    enumOf(asset.AvailabilityLevels),
+	typeOf[asset.Aspect]():          enumOf(asset.Aspects),
+	typeOf[asset.Dimension]():       enumOf(asset.Dimensions),
+	typeOf[assetfile.Outcome]():     enumOf([]assetfile.Outcome{assetfile.Create, assetfile.Update, assetfile.Unchanged, assetfile.Failed}),
+	typeOf[assetfile.Match]():       enumOf(assetfile.Matches),
 }
 
 func roleCodes() []authz.Role {
@@ -281,6 +379,14 @@ var schemaNames = map[reflect.Type]string{
 	typeOf[errorBody]():     "Error",
 	typeOf[errorDetail]():   "ErrorDetail",
 	typeOf[fieldProblem]():  "FieldProblem",
+
+	typeOf[assetView]():         "Asset",
+	typeOf[asset.Input]():       "AssetInput",
+	typeOf[handlingView]():      "HandlingRule",
+	typeOf[warningView]():       "AssetWarning",
+	typeOf[importReportView]():  "AssetImportReport",
+	typeOf[importProblemView](): "AssetImportProblem",
+	typeOf[importRowView]():     "AssetImportRow",
 }
 
 func schemaName(t reflect.Type) string {

@@ -37,6 +37,16 @@ func (s *Server) registerRoutes() {
 
 	s.handle(get, Prefix+"/roles", authz.ViewRoles, s.roles)
 
+	// The information asset register; export and import are literal
+	// paths, so they win over {id}.
+	s.handle(get, Prefix+"/assets", authz.ViewAssets, s.assets)
+	s.handle(post, Prefix+"/assets", authz.EditAssets, s.assetCreate)
+	s.handle(get, Prefix+"/assets/export", authz.ExportAssets, s.assetExport)
+	s.handle(post, Prefix+"/assets/import", authz.ImportAssets, s.assetImport)
+	s.handle(get, Prefix+"/assets/{id}", authz.ViewAssets, s.assetGet)
+	s.handle(patch, Prefix+"/assets/{id}", authz.EditAssets, s.assetUpdate)
+	s.handle(del, Prefix+"/assets/{id}", authz.EditAssets, s.assetDelete)
+
 	s.handle(get, Prefix+"/trail", authz.ViewTrail, s.trail)
 	s.handle(get, Prefix+"/trail/head", authz.ViewTrail, s.trailHead)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"mamori/internal/asset"
 	"mamori/internal/authz"
 	"mamori/internal/db"
 	"mamori/internal/dbtest"
@@ -27,6 +28,7 @@ type fixture struct {
 	dept       int64 // an empty 課室 under B1
 	person     int64 // a person in S1, inside the security_officer's 部局 and the security_manager's 課室
 	assignment int64 // a committee role the person holds
+	asset      int64 // an information asset of S1 that the person is 管理責任者 of
 }
 
 // routeRoleTable is THE route × role table: for every route of the API,
@@ -65,6 +67,13 @@ var routeRoleTable = []struct {
 	{"POST /api/v1/people/{id}/roles", assignBody, 201 /*            */, "A A A F F F F F F F F"},
 	{"DELETE /api/v1/people/{id}/roles/{assignment_id}", nil, 204 /* */, "A A A F F F F F F F F"},
 	{"GET /api/v1/roles", nil, 200 /*                                */, "A A A A A A A A A A A"},
+	{"GET /api/v1/assets", nil, 200 /*                               */, "A A A A A A A A A A A"},
+	{"POST /api/v1/assets", newAssetBody, 201 /*                     */, "F A A A A F F F F F F"},
+	{"GET /api/v1/assets/export", nil, 200 /*                        */, "F A A A A F F A F A F"},
+	{"POST /api/v1/assets/import", importBody, 200 /*                */, "F A A A A F F F F F F"},
+	{"GET /api/v1/assets/{id}", nil, 200 /*                          */, "N A A A A N N A N A N"},
+	{"PATCH /api/v1/assets/{id}", describeBody, 200 /*               */, "F A A A A N F F F F F"},
+	{"DELETE /api/v1/assets/{id}", nil, 204 /*                       */, "F A A A A N F F F F F"},
 	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
 	{"GET /api/v1/trail/head", nil, 200 /*                           */, "A A A F F F F F F A F"},
 }
@@ -83,6 +92,17 @@ func newPersonBody(e *env, f fixture) any {
 func retitleBody(e *env, f fixture) any { return map[string]any{"title": "係長"} }
 func assignBody(e *env, f fixture) any  { return map[string]any{"role": "csirt"} }
 
+func newAssetBody(e *env, f fixture) any {
+	return map[string]any{"name": fmt.Sprintf("新しい資産 %d", bodySeq.Add(1)), "kind": "information",
+		"department_id": id(e.s1), "owner_id": id(f.person), "confidentiality": "2", "integrity": "1", "availability": "1"}
+}
+func describeBody(e *env, f fixture) any {
+	return map[string]any{"description": fmt.Sprintf("説明 %d", bodySeq.Add(1))}
+}
+func importBody(e *env, f fixture) any {
+	return uploadOf("台帳.csv", assetRowsCSV("総務課", f.person))
+}
+
 func parseOutcomes(s string) []string { return strings.Fields(s) }
 
 // pathFor fills a route pattern with the fixture's ids.
@@ -94,6 +114,8 @@ func pathFor(t *testing.T, pattern string, f fixture) string {
 		p = strings.Replace(p, "{id}", id(f.dept), 1)
 	case strings.HasPrefix(p, "/api/v1/people/{id}"):
 		p = strings.Replace(p, "{id}", id(f.person), 1)
+	case strings.HasPrefix(p, "/api/v1/assets/{id}"):
+		p = strings.Replace(p, "{id}", id(f.asset), 1)
 	}
 	p = strings.Replace(p, "{assignment_id}", id(f.assignment), 1)
 	if strings.Contains(p, "{") {
@@ -147,12 +169,13 @@ func TestRouteRoleTable(t *testing.T) {
 					t.Fatalf("fixture assignment: %v %v", as, err)
 				}
 				f.assignment = as[0].ID
+				f.asset = e.newAsset(t, asset.Input{DepartmentID: e.s1, OwnerID: f.person}).ID
 				q := req{Method: method, Path: pathFor(t, pattern, f), Token: holder.Token}
 				if row.body != nil {
 					q.Body = row.body(e, f)
 				}
 				before, _ := e.head(t)
-				res := e.do(t, q)
+				res := e.send(t, q)
 				name := fmt.Sprintf("%s as %s", row.route, role)
 				switch want {
 				case "A":

@@ -135,8 +135,11 @@ func (e *BadRequest) Unwrap() error { return e.Err }
 // Status maps an error to an HTTP status and a stable code.
 func Status(err error) (int, string) {
 	var br *BadRequest
+	var tooLarge *http.MaxBytesError
 	_, invalid := validate.As(err)
 	switch {
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
 	case invalid:
 		return http.StatusBadRequest, "invalid_input"
 	case errors.As(err, &br):
@@ -160,7 +163,7 @@ func MessageKey(code string) string {
 	switch code {
 	case "invalid_input":
 		return "error.invalid_input"
-	case "bad_request":
+	case "bad_request", "too_large":
 		return "error.bad_request"
 	case "unauthenticated":
 		return "error.unauthenticated"

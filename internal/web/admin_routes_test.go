@@ -119,6 +119,31 @@ var routeCases = []routeCase{
 
 	{"GET /roles", fixed("/roles"), everyone(http.StatusOK)},
 
+	// The asset register's pages (assetpages_env_test.go has the
+	// helpers). The asset is a piece of information in the fixture's
+	// section, so a 部局's officer and a 課室's manager reach it, and the
+	// organisation-wide readers; anyone else finds no such asset, and
+	// anyone who may edit assets elsewhere is refused a change of it.
+	{"GET /assets", fixed("/assets"), everyone(http.StatusOK)},
+	{"GET /assets/new", fixed("/assets/new"), only(http.StatusOK, rCISO, rDirector, rOfficer, rManager, rSysAdmin)},
+	{"POST /assets", fixed("/assets"), only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager, rSysAdmin)},
+	{"GET /assets/{id}", onAsset(""), assetSeen(http.StatusOK, rCISO, rDirector, rOfficer, rManager, rAuditor, rCommitee)},
+	{"GET /assets/{id}/edit", onAsset("/edit"), only(http.StatusOK, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/{id}", onAsset(""), only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/{id}/delete", onFreshAsset("/delete"), only(http.StatusSeeOther, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/{id}/dispose", onAsset("/dispose"), only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/{id}/links", onAsset("/links"), only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager)},
+	// An empty form names no relation (and the asset links to itself).
+	{"POST /assets/{id}/links/{lid}/delete", onAssetSelfLink, only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager)},
+	{"GET /assets/{id}/label", onAsset("/label"), assetSeen(http.StatusOK, rCISO, rDirector, rOfficer, rManager, rAuditor, rCommitee)},
+	{"GET /assets/export", fixed("/assets/export"), only(http.StatusOK, rCISO, rDirector, rOfficer, rManager, rAuditor, rCommitee)},
+	{"GET /assets/import", fixed("/assets/import"), only(http.StatusOK, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/import", fixed("/assets/import"), only(http.StatusBadRequest, rCISO, rDirector, rOfficer, rManager)},
+	{"POST /assets/import/{upload}/confirm", fixed("/assets/import/0123456789abcdef0123456789abcdef/confirm"), only(http.StatusNotFound, rCISO, rDirector, rOfficer, rManager)},
+	{"GET /settings/classification", fixed("/settings/classification"), everyone(http.StatusOK)},
+	{"POST /settings/classification", fixed("/settings/classification"), only(http.StatusBadRequest, rCISO, rDirector)},
+	{"POST /settings/classification/scheme", fixed("/settings/classification/scheme"), only(http.StatusBadRequest, rCISO, rDirector)},
+
 	{"GET /settings", fixed("/settings"), only(http.StatusOK, rAdmin, rCISO, rDirector)},
 	{"POST /settings", fixed("/settings"), only(http.StatusBadRequest, rAdmin)},
 	{"GET /trail", fixed("/trail"), only(http.StatusOK, rAdmin, rCISO, rDirector, rAuditor)},

@@ -20,6 +20,9 @@ type homePage struct {
 	Name           string
 	PreviousSignIn int64 // microseconds; 0 on a first sign-in
 	Todos          []todo
+	// AssetAttention is the 要対応 list of assets the person is
+	// responsible for (nil when there is none).
+	AssetAttention any
 	Roles          []roleLine
 	// TrailSeq and TrailHash are the chain head, for people who may read
 	// the trail, to note down outside the system.
@@ -115,6 +118,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 
+	if data.AssetAttention, err = s.assetAttention(r); err != nil {
+		return err
+	}
 	data.Roles, err = s.roleLines(ctx, sc, id, lang)
 	if err != nil {
 		return err

@@ -169,6 +169,9 @@ func pendingStep(id *httpx.Identity) string {
 // (double-submit), so a cross-site page cannot sign a browser in.
 const preSessionCookie = "mamori_presession"
 
+// maxRequestBody bounds every request body the UI reads.
+const maxRequestBody = 51 << 20
+
 // errCSRF is a state-changing request without the session's token.
 var errCSRF = &httpx.BadRequest{Key: "error.csrf"}
 
@@ -188,7 +191,14 @@ func (s *Server) checkCSRF(r *http.Request, id *httpx.Identity) error {
 			return errCSRF
 		}
 	}
+	// The largest upload (an asset register file) is 50 MiB; refuse more
+	// before reading it, whatever the handler would say later.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxRequestBody)
 	if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &httpx.BadRequest{Key: "assetfile.too_large", Args: []any{maxRequestBody>>20 - 1}, Err: err}
+		}
 		return &httpx.BadRequest{Key: "error.bad_request", Err: err}
 	}
 	sent := r.PostFormValue("csrf")
