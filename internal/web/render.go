@@ -69,8 +69,9 @@ var baseFuncs = template.FuncMap{
 		}
 		return fmt.Sprint(fallback)
 	},
-	"add":  func(a, b int) int { return a + b },
-	"join": strings.Join,
+	"add":    func(a, b int) int { return a + b },
+	"join":   strings.Join,
+	"static": staticURL,
 }
 
 // parsePages parses layout.html with each other template file, so each

@@ -5,8 +5,10 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -99,9 +101,38 @@ func (s *Server) handle(pattern string, access Access, perm authz.Action, h hand
 	s.mux.Handle(pattern, s.wrap(access, perm, h))
 }
 
+// staticVersions holds a short content hash of each embedded static file.
+// Pages link to /static/NAME?v=HASH, so a browser may keep a file for a
+// year and still sees a new one the moment mamori is upgraded.
+var staticVersions = func() map[string]string {
+	out := map[string]string{}
+	_ = fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return out
+}()
+
+// staticURL is the template function "static".
+func staticURL(name string) string {
+	return "/static/" + name + "?v=" + staticVersions[name]
+}
+
 func cacheStatic(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if v := r.URL.Query().Get("v"); v != "" && v == staticVersions[strings.TrimPrefix(r.URL.Path, "/")] {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		h.ServeHTTP(w, r)
 	})
 }
