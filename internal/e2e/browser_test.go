@@ -58,7 +58,7 @@ func chromiumPath(t *testing.T) string {
 
 // startApp runs mamori in-process on a new database and returns its base
 // URL ("http://127.0.0.1:port"). It stops with the test.
-func startApp(t *testing.T, databaseURL, dataDir, password string) string {
+func startApp(t *testing.T, databaseURL, dataDir, password string) (string, *app.App) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, app.Config{
@@ -83,13 +83,13 @@ func startApp(t *testing.T, databaseURL, dataDir, password string) string {
 	})
 	select {
 	case addr := <-ready:
-		return "http://" + addr
+		return "http://" + addr, a
 	case err := <-served:
 		t.Fatalf("Serve: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("server not ready after 10 s")
 	}
-	return ""
+	return "", nil
 }
 
 // browser is one headless Chromium with one tab, and what it saw.

@@ -29,7 +29,7 @@ func TestNewUserWalkthrough(t *testing.T) {
 			t.Parallel()
 			began := time.Now()
 			cfg := dbtest.Config(t, engine)
-			base := startApp(t, cfg.URL, cfg.DataDir, adminPassword)
+			base, _ := startApp(t, cfg.URL, cfg.DataDir, adminPassword)
 			ctx, cancel := context.WithTimeout(context.Background(), engineBudget)
 			defer cancel()
 			b := newBrowser(t, ctx, chromium, base, string(engine))
