@@ -128,19 +128,29 @@ const (
 // department resolves a department cell: its code, its name, "部局／課室",
 // or "名前（#12）". A blank cell is 0.
 func (d *directory) department(cell string) (int64, refProblem) {
+	return resolveNamed(cell, d.deptByWord, func(id int64) (string, bool) {
+		dep, ok := d.depts[id]
+		return dep.Name, ok
+	})
+}
+
+// resolveNamed finds a record by its folded name in byName, or by a
+// "名前（#12）" cell whose name (if given) matches the record's: the rule
+// departments and people share.
+func resolveNamed(cell string, byName map[string][]int64, nameOf func(int64) (string, bool)) (int64, refProblem) {
 	cell = strings.TrimSpace(cell)
 	if cell == "" {
 		return 0, ""
 	}
-	ids := d.deptByWord[foldName(cell)]
+	ids := byName[foldName(cell)]
 	switch len(ids) {
 	case 1:
 		return ids[0], ""
 	case 0:
 		if m := idSuffix.FindStringSubmatch(cell); m != nil {
 			id, ok := parseDigits(m[2])
-			dep, found := d.depts[id]
-			if ok && found && (m[1] == "" || foldName(m[1]) == foldName(dep.Name)) {
+			name, found := nameOf(id)
+			if ok && found && (m[1] == "" || foldName(m[1]) == foldName(name)) {
 				return id, ""
 			}
 		}
@@ -165,28 +175,13 @@ func (d *directory) departmentID(cell string) (int64, refProblem) {
 // person resolves a person cell: their sign-in login, their name, or
 // "名前（#12）". A blank cell is 0.
 func (d *directory) person(cell string) (int64, refProblem) {
-	cell = strings.TrimSpace(cell)
-	if cell == "" {
-		return 0, ""
-	}
-	if id, ok := d.byLogin[foldValue(cell)]; ok {
+	if id, ok := d.byLogin[foldValue(strings.TrimSpace(cell))]; ok && strings.TrimSpace(cell) != "" {
 		return id, ""
 	}
-	ids := d.byName[foldName(cell)]
-	switch len(ids) {
-	case 1:
-		return ids[0], ""
-	case 0:
-		if m := idSuffix.FindStringSubmatch(cell); m != nil {
-			id, ok := parseDigits(m[2])
-			p, found := d.people[id]
-			if ok && found && (m[1] == "" || foldName(m[1]) == foldName(p.Name)) {
-				return id, ""
-			}
-		}
-		return 0, refUnknown
-	}
-	return 0, refAmbiguous
+	return resolveNamed(cell, d.byName, func(id int64) (string, bool) {
+		p, ok := d.people[id]
+		return p.Name, ok
+	})
 }
 
 // personID checks a person id cell.
