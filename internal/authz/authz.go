@@ -106,12 +106,34 @@ const (
 	// organisation's own level descriptions: a policy decision, so it sits
 	// with the CISO and 統括, not with the technical administrator.
 	ConfigureAssets Action = "asset.configure"
+
+	// Policy documents (seed §5, §8, §9, §10). ViewDocuments reads the
+	// published versions a document's visibility allows; restricted ones
+	// need a place in its access list, or ViewRestrictedDocuments, which
+	// also shows drafts.
+	ViewDocuments           Action = "document.view"
+	ViewRestrictedDocuments Action = "document.view_restricted"
+	EditDocuments           Action = "document.edit"    // create, write drafts, submit for review
+	ReviewDocuments         Action = "document.review"  // comment on a version in review
+	ApproveDocuments        Action = "document.approve" // the CISO's approval, or sending back
+	VoteDocuments           Action = "document.vote"    // a committee member's approval, counted to a quorum
+	PublishDocuments        Action = "document.publish"
+	RecordReviews           Action = "document.record_review" // §8 review records
+	// TrackAcknowledgements shows who has (not) acknowledged, per
+	// department, and exports it.
+	TrackAcknowledgements Action = "document.track_acks"
+	// 例外措置: anyone may ask to depart from a clause; the CISO decides.
+	RequestExceptions Action = "exception.request"
+	ViewExceptions    Action = "exception.view"
+	DecideExceptions  Action = "exception.decide"
 )
 
 // Actions lists every action, for the route table test and documentation.
 var Actions = []Action{ViewDepartments, EditDepartments, ViewPeople, EditPeople, ManageAccounts,
 	ViewRoles, AssignRoles, ViewSettings, EditSettings, ViewTrail, ExportTrail, OwnAccount,
-	ViewAssets, EditAssets, ExportAssets, ImportAssets, ViewRestrictedAssets, ConfigureAssets}
+	ViewAssets, EditAssets, ExportAssets, ImportAssets, ViewRestrictedAssets, ConfigureAssets,
+	ViewDocuments, ViewRestrictedDocuments, EditDocuments, ReviewDocuments, ApproveDocuments, VoteDocuments,
+	PublishDocuments, RecordReviews, TrackAcknowledgements, RequestExceptions, ViewExceptions, DecideExceptions}
 
 // Reach is how far a permission extends from the role assignment.
 type Reach string
@@ -159,6 +181,15 @@ var Table = []Rule{
 	{CISO, ImportAssets, ReachOrg},
 	{CISO, ViewRestrictedAssets, ReachOrg},
 	{CISO, ConfigureAssets, ReachOrg},
+	{CISO, ViewRestrictedDocuments, ReachOrg},
+	{CISO, EditDocuments, ReachOrg},
+	{CISO, ReviewDocuments, ReachOrg},
+	{CISO, ApproveDocuments, ReachOrg},
+	{CISO, PublishDocuments, ReachOrg},
+	{CISO, RecordReviews, ReachOrg},
+	{CISO, TrackAcknowledgements, ReachOrg},
+	{CISO, ViewExceptions, ReachOrg},
+	{CISO, DecideExceptions, ReachOrg},
 
 	{SecurityDirector, ViewDepartments, ReachOrg},
 	{SecurityDirector, EditDepartments, ReachOrg},
@@ -175,6 +206,15 @@ var Table = []Rule{
 	{SecurityDirector, ImportAssets, ReachOrg},
 	{SecurityDirector, ViewRestrictedAssets, ReachOrg},
 	{SecurityDirector, ConfigureAssets, ReachOrg},
+	// 統括 runs the document set day to day but does not approve: the
+	// basic policy gives approval to the CISO (or the committee).
+	{SecurityDirector, ViewRestrictedDocuments, ReachOrg},
+	{SecurityDirector, EditDocuments, ReachOrg},
+	{SecurityDirector, ReviewDocuments, ReachOrg},
+	{SecurityDirector, PublishDocuments, ReachOrg},
+	{SecurityDirector, RecordReviews, ReachOrg},
+	{SecurityDirector, TrackAcknowledgements, ReachOrg},
+	{SecurityDirector, ViewExceptions, ReachOrg},
 
 	{SecurityOfficer, ViewPeople, ReachDepartment},
 	{SecurityOfficer, EditPeople, ReachDepartment},
@@ -183,6 +223,9 @@ var Table = []Rule{
 	{SecurityOfficer, ExportAssets, ReachDepartment},
 	{SecurityOfficer, ImportAssets, ReachDepartment},
 	{SecurityOfficer, ViewRestrictedAssets, ReachDepartment},
+	{SecurityOfficer, ReviewDocuments, ReachOrg},
+	{SecurityOfficer, TrackAcknowledgements, ReachDepartment},
+	{SecurityOfficer, ViewExceptions, ReachDepartment},
 
 	{SecurityManager, ViewPeople, ReachDepartment},
 	{SecurityManager, EditPeople, ReachDepartment},
@@ -191,6 +234,8 @@ var Table = []Rule{
 	{SecurityManager, ExportAssets, ReachDepartment},
 	{SecurityManager, ImportAssets, ReachDepartment},
 	{SecurityManager, ViewRestrictedAssets, ReachDepartment},
+	{SecurityManager, TrackAcknowledgements, ReachDepartment},
+	{SecurityManager, ViewExceptions, ReachDepartment},
 
 	// 情報システム管理者: the system asset they run (the assignment's scope id
 	// is that asset's id), not the information it holds.
@@ -205,9 +250,12 @@ var Table = []Rule{
 	// restricted asset's details stay with those who handle it.
 	{Auditor, ViewAssets, ReachOrg},
 	{Auditor, ExportAssets, ReachOrg},
+	{Auditor, ViewExceptions, ReachOrg},
 
 	{Committee, ViewAssets, ReachOrg},
 	{Committee, ExportAssets, ReachOrg},
+	{Committee, ReviewDocuments, ReachOrg},
+	{Committee, VoteDocuments, ReachOrg},
 
 	{CSIRT, ViewPeople, ReachOrg},
 
@@ -218,6 +266,9 @@ var Table = []Rule{
 	// Every worker sees the assets they are 管理責任者 or custodian of.
 	{Staff, ViewAssets, ReachSelf},
 	{Staff, ViewRestrictedAssets, ReachSelf},
+	{Staff, ViewDocuments, ReachOrg},
+	{Staff, RequestExceptions, ReachSelf},
+	{Staff, ViewExceptions, ReachSelf},
 }
 
 // Assignment is one role held by a person, bound to a scope.

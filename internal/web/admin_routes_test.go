@@ -75,7 +75,11 @@ func onTarget(suffix string) func(*adminEnv, *routeFixture) string {
 	return func(_ *adminEnv, f *routeFixture) string { return fmt.Sprintf("/people/%d%s", f.target, suffix) }
 }
 
-var routeCases = []routeCase{
+// routeCases is every signed-in route's row: this file's, and those of
+// the policy pages (documentpages_routes_test.go, policypages_routes_test.go).
+var routeCases = slices.Concat(coreRouteCases, documentRouteCases, policyRouteCases)
+
+var coreRouteCases = []routeCase{
 	{"GET /departments", fixed("/departments"), everyone(http.StatusOK)},
 	{"POST /departments", fixed("/departments"), only(http.StatusBadRequest, rAdmin, rCISO, rDirector)},
 	{"GET /departments/{id}", func(_ *adminEnv, f *routeFixture) string { return fmt.Sprintf("/departments/%d", f.bureau) },

@@ -68,6 +68,45 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /settings/classification", SignedIn, authz.ConfigureAssets, s.classificationUpdate)
 	s.handle("POST /settings/classification/scheme", SignedIn, authz.ConfigureAssets, s.classificationSwitch)
 
+	// Policy documents (seed §5, §8, §9, §10): documents_*.go.
+	s.handle("GET /documents", SignedIn, authz.ViewDocuments, s.documentList)
+	s.handle("GET /documents/new", SignedIn, authz.EditDocuments, s.documentNew)
+	s.handle("POST /documents", SignedIn, authz.EditDocuments, s.documentCreate)
+	s.handle("POST /documents/import", SignedIn, authz.EditDocuments, s.documentImport)
+	s.handle("GET /documents/{id}", SignedIn, authz.ViewDocuments, s.documentShow)
+	s.handle("GET /documents/{id}/settings", SignedIn, authz.EditDocuments, s.documentSettings)
+	s.handle("POST /documents/{id}/settings", SignedIn, authz.EditDocuments, s.documentSettingsUpdate)
+	s.handle("GET /documents/{id}/compare", SignedIn, authz.ViewDocuments, s.documentCompare)
+	s.handle("GET /documents/{id}/export.md", SignedIn, authz.ViewDocuments, s.documentExportMarkdown)
+	s.handle("POST /documents/{id}/versions", SignedIn, authz.EditDocuments, s.versionNew)
+	s.handle("GET /documents/{id}/versions/{vid}", SignedIn, authz.ViewDocuments, s.versionShow)
+	s.handle("GET /documents/{id}/versions/{vid}/edit", SignedIn, authz.EditDocuments, s.versionEdit)
+	s.handle("POST /documents/{id}/versions/{vid}", SignedIn, authz.EditDocuments, s.versionUpdate)
+	s.handle("GET /documents/{id}/versions/{vid}/print", SignedIn, authz.ViewDocuments, s.versionPrint)
+	s.handle("POST /documents/{id}/versions/{vid}/submit", SignedIn, authz.EditDocuments, s.versionSubmit)
+	s.handle("POST /documents/{id}/versions/{vid}/comments", SignedIn, authz.ReviewDocuments, s.versionComment)
+	s.handle("POST /documents/{id}/versions/{vid}/approve", SignedIn, authz.ApproveDocuments, s.versionApprove)
+	s.handle("POST /documents/{id}/versions/{vid}/vote", SignedIn, authz.VoteDocuments, s.versionVote)
+	s.handle("POST /documents/{id}/versions/{vid}/send-back", SignedIn, authz.ApproveDocuments, s.versionSendBack)
+	s.handle("POST /documents/{id}/versions/{vid}/publish", SignedIn, authz.PublishDocuments, s.versionPublish)
+
+	// Acknowledgements, reviews and exceptions: policy_*.go.
+	s.handle("POST /documents/{id}/versions/{vid}/acknowledge", SignedIn, authz.ViewDocuments, s.versionAcknowledge)
+	s.handle("GET /documents/{id}/versions/{vid}/acknowledgements", SignedIn, authz.TrackAcknowledgements, s.ackProgress)
+	s.handle("GET /documents/{id}/versions/{vid}/acknowledgements.xlsx", SignedIn, authz.TrackAcknowledgements, s.ackExport)
+	s.handle("GET /acknowledgements", SignedIn, authz.TrackAcknowledgements, s.ackOverview)
+	s.handle("POST /documents/{id}/reviews", SignedIn, authz.RecordReviews, s.reviewCreate)
+	s.handle("GET /exceptions", SignedIn, authz.ViewExceptions, s.exceptionList)
+	s.handle("GET /exceptions/new", SignedIn, authz.RequestExceptions, s.exceptionNew)
+	s.handle("POST /exceptions", SignedIn, authz.RequestExceptions, s.exceptionCreate)
+	s.handle("GET /exceptions/{id}", SignedIn, authz.ViewExceptions, s.exceptionShow)
+	s.handle("POST /exceptions/{id}/decide", SignedIn, authz.DecideExceptions, s.exceptionDecide)
+	s.handle("POST /exceptions/{id}/withdraw", SignedIn, authz.RequestExceptions, s.exceptionWithdraw)
+
+	// Public pages: the published public documents, without signing in.
+	s.handle("GET /public", Public, "", s.publicIndex)
+	s.handle("GET /public/documents/{id}", Public, "", s.publicDocument)
+
 	// Administration.
 	s.handle("GET /settings", SignedIn, authz.ViewSettings, s.settings)
 	s.handle("POST /settings", SignedIn, authz.EditSettings, s.settingsUpdate)
