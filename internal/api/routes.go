@@ -47,6 +47,10 @@ func (s *Server) registerRoutes() {
 	s.handle(patch, Prefix+"/assets/{id}", authz.EditAssets, s.assetUpdate)
 	s.handle(del, Prefix+"/assets/{id}", authz.EditAssets, s.assetDelete)
 
+	// Self-inspection and audit: inspection.go and audit.go.
+	s.registerInspectionRoutes()
+	s.registerAuditRoutes()
+
 	s.handle(get, Prefix+"/trail", authz.ViewTrail, s.trail)
 	s.handle(get, Prefix+"/trail/head", authz.ViewTrail, s.trailHead)
 }

@@ -126,6 +126,24 @@ const (
 	RequestExceptions Action = "exception.request"
 	ViewExceptions    Action = "exception.view"
 	DecideExceptions  Action = "exception.decide"
+
+	// Self-inspection (自己点検, seed §6(9), §7).
+	ViewChecklists      Action = "checklist.view"
+	EditChecklists      Action = "checklist.edit"
+	ManageCampaigns     Action = "campaign.manage"
+	AnswerCampaigns     Action = "campaign.answer"  // one's own assigned items
+	ViewCampaignResults Action = "campaign.results" // progress and results
+	// Audit (情報セキュリティ監査). ConductAudits is further limited to the
+	// engagements a person is assigned to, never of their own department.
+	ViewAudits    Action = "audit.view"
+	ManageAudits  Action = "audit.manage" // plans, engagements, auditors
+	ConductAudits Action = "audit.conduct"
+	RespondAudits Action = "audit.respond" // evidence replies and the response to a draft report
+	ApproveAudits Action = "audit.approve" // the final report
+	// Corrective actions (是正処置).
+	ViewActions   Action = "action.view"
+	EditActions   Action = "action.edit"
+	VerifyActions Action = "action.verify"
 )
 
 // Actions lists every action, for the route table test and documentation.
@@ -133,7 +151,9 @@ var Actions = []Action{ViewDepartments, EditDepartments, ViewPeople, EditPeople,
 	ViewRoles, AssignRoles, ViewSettings, EditSettings, ViewTrail, ExportTrail, OwnAccount,
 	ViewAssets, EditAssets, ExportAssets, ImportAssets, ViewRestrictedAssets, ConfigureAssets,
 	ViewDocuments, ViewRestrictedDocuments, EditDocuments, ReviewDocuments, ApproveDocuments, VoteDocuments,
-	PublishDocuments, RecordReviews, TrackAcknowledgements, RequestExceptions, ViewExceptions, DecideExceptions}
+	PublishDocuments, RecordReviews, TrackAcknowledgements, RequestExceptions, ViewExceptions, DecideExceptions,
+	ViewChecklists, EditChecklists, ManageCampaigns, AnswerCampaigns, ViewCampaignResults,
+	ViewAudits, ManageAudits, ConductAudits, RespondAudits, ApproveAudits, ViewActions, EditActions, VerifyActions}
 
 // Reach is how far a permission extends from the role assignment.
 type Reach string
@@ -190,6 +210,15 @@ var Table = []Rule{
 	{CISO, TrackAcknowledgements, ReachOrg},
 	{CISO, ViewExceptions, ReachOrg},
 	{CISO, DecideExceptions, ReachOrg},
+	{CISO, ViewChecklists, ReachOrg},
+	{CISO, EditChecklists, ReachOrg},
+	{CISO, ManageCampaigns, ReachOrg},
+	{CISO, ViewCampaignResults, ReachOrg},
+	{CISO, ViewAudits, ReachOrg},
+	{CISO, ManageAudits, ReachOrg},
+	{CISO, ApproveAudits, ReachOrg},
+	{CISO, ViewActions, ReachOrg},
+	{CISO, EditActions, ReachOrg},
 
 	{SecurityDirector, ViewDepartments, ReachOrg},
 	{SecurityDirector, EditDepartments, ReachOrg},
@@ -215,6 +244,15 @@ var Table = []Rule{
 	{SecurityDirector, RecordReviews, ReachOrg},
 	{SecurityDirector, TrackAcknowledgements, ReachOrg},
 	{SecurityDirector, ViewExceptions, ReachOrg},
+	{SecurityDirector, ViewChecklists, ReachOrg},
+	{SecurityDirector, EditChecklists, ReachOrg},
+	{SecurityDirector, ManageCampaigns, ReachOrg},
+	{SecurityDirector, ViewCampaignResults, ReachOrg},
+	{SecurityDirector, ViewAudits, ReachOrg},
+	{SecurityDirector, ManageAudits, ReachOrg},
+	{SecurityDirector, ViewActions, ReachOrg},
+	{SecurityDirector, EditActions, ReachOrg},
+	{SecurityDirector, VerifyActions, ReachOrg},
 
 	{SecurityOfficer, ViewPeople, ReachDepartment},
 	{SecurityOfficer, EditPeople, ReachDepartment},
@@ -226,6 +264,12 @@ var Table = []Rule{
 	{SecurityOfficer, ReviewDocuments, ReachOrg},
 	{SecurityOfficer, TrackAcknowledgements, ReachDepartment},
 	{SecurityOfficer, ViewExceptions, ReachDepartment},
+	{SecurityOfficer, ViewChecklists, ReachDepartment},
+	{SecurityOfficer, ViewCampaignResults, ReachDepartment},
+	{SecurityOfficer, ViewAudits, ReachDepartment},
+	{SecurityOfficer, RespondAudits, ReachDepartment},
+	{SecurityOfficer, ViewActions, ReachDepartment},
+	{SecurityOfficer, EditActions, ReachDepartment},
 
 	{SecurityManager, ViewPeople, ReachDepartment},
 	{SecurityManager, EditPeople, ReachDepartment},
@@ -236,6 +280,12 @@ var Table = []Rule{
 	{SecurityManager, ViewRestrictedAssets, ReachDepartment},
 	{SecurityManager, TrackAcknowledgements, ReachDepartment},
 	{SecurityManager, ViewExceptions, ReachDepartment},
+	{SecurityManager, ViewChecklists, ReachDepartment},
+	{SecurityManager, ViewCampaignResults, ReachDepartment},
+	{SecurityManager, ViewAudits, ReachDepartment},
+	{SecurityManager, RespondAudits, ReachDepartment},
+	{SecurityManager, ViewActions, ReachDepartment},
+	{SecurityManager, EditActions, ReachDepartment},
 
 	// 情報システム管理者: the system asset they run (the assignment's scope id
 	// is that asset's id), not the information it holds.
@@ -251,11 +301,19 @@ var Table = []Rule{
 	{Auditor, ViewAssets, ReachOrg},
 	{Auditor, ExportAssets, ReachOrg},
 	{Auditor, ViewExceptions, ReachOrg},
+	{Auditor, ViewChecklists, ReachOrg},
+	{Auditor, ViewCampaignResults, ReachOrg},
+	{Auditor, ViewAudits, ReachOrg},
+	{Auditor, ConductAudits, ReachOrg},
+	{Auditor, ViewActions, ReachOrg},
+	{Auditor, VerifyActions, ReachOrg},
 
 	{Committee, ViewAssets, ReachOrg},
 	{Committee, ExportAssets, ReachOrg},
 	{Committee, ReviewDocuments, ReachOrg},
 	{Committee, VoteDocuments, ReachOrg},
+	{Committee, ViewCampaignResults, ReachOrg},
+	{Committee, ViewAudits, ReachOrg},
 
 	{CSIRT, ViewPeople, ReachOrg},
 
@@ -269,6 +327,9 @@ var Table = []Rule{
 	{Staff, ViewDocuments, ReachOrg},
 	{Staff, RequestExceptions, ReachSelf},
 	{Staff, ViewExceptions, ReachSelf},
+	{Staff, AnswerCampaigns, ReachSelf},
+	{Staff, ViewActions, ReachSelf},
+	{Staff, EditActions, ReachSelf},
 }
 
 // Assignment is one role held by a person, bound to a scope.

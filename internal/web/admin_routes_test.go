@@ -76,8 +76,10 @@ func onTarget(suffix string) func(*adminEnv, *routeFixture) string {
 }
 
 // routeCases is every signed-in route's row: this file's, and those of
-// the policy pages (documentpages_routes_test.go, policypages_routes_test.go).
-var routeCases = slices.Concat(coreRouteCases, documentRouteCases, policyRouteCases)
+// the policy pages (documentpages_routes_test.go, policypages_routes_test.go), of
+// self-inspection (inspectionpages_routes_test.go) and audit
+// (auditpages_routes_test.go).
+var routeCases = slices.Concat(coreRouteCases, documentRouteCases, policyRouteCases, inspectionRouteCases, auditRouteCases)
 
 var coreRouteCases = []routeCase{
 	{"GET /departments", fixed("/departments"), everyone(http.StatusOK)},

@@ -107,6 +107,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /public", Public, "", s.publicIndex)
 	s.handle("GET /public/documents/{id}", Public, "", s.publicDocument)
 
+	// Self-inspection and audit (seed §6(9), §7): their own tables of
+	// routes, in inspection_pages.go and audit_pages.go.
+	s.registerInspectionRoutes()
+	s.registerAuditRoutes()
+
 	// Administration.
 	s.handle("GET /settings", SignedIn, authz.ViewSettings, s.settings)
 	s.handle("POST /settings", SignedIn, authz.EditSettings, s.settingsUpdate)
