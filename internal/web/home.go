@@ -121,6 +121,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if data.AssetAttention, err = s.assetAttention(r); err != nil {
 		return err
 	}
+	// Each module adds what awaits this person in its own file
+	// (home_*.go): acknowledgements and reviews, answers to give,
+	// corrective actions due.
+	for _, more := range []func(*http.Request) ([]todo, error){s.inspectionTodos, s.auditTodos} {
+		items, err := more(r)
+		if err != nil {
+			return err
+		}
+		data.Todos = append(data.Todos, items...)
+	}
 	data.Roles, err = s.roleLines(ctx, sc, id, lang)
 	if err != nil {
 		return err
