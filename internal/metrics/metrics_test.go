@@ -517,3 +517,30 @@ func BenchmarkObserveRequestParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestServerTiming checks that every response says how long the server
+// worked before answering, however the handler starts its response.
+func TestServerTiming(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /write", func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+		fmt.Fprint(w, "x")
+	})
+	mux.HandleFunc("GET /header", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("GET /flush", func(w http.ResponseWriter, _ *http.Request) { w.(http.Flusher).Flush() })
+	h := metrics.New("dev").Middleware(nil, mux)
+	for _, path := range []string{"/write", "/header", "/flush", "/missing"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		v := w.Header().Get("Server-Timing")
+		dur, ok := strings.CutPrefix(v, "app;dur=")
+		ms, err := strconv.ParseFloat(dur, 64)
+		if !ok || err != nil || ms < 0 {
+			t.Errorf("%s: Server-Timing %q", path, v)
+		}
+		if path == "/write" && ms < 2 {
+			t.Errorf("%s: %v ms, want at least the 2 ms the handler slept", path, ms)
+		}
+	}
+}
