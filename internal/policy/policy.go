@@ -11,8 +11,11 @@
 package policy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"mamori/internal/authz"
 	"mamori/internal/policy/doctext"
@@ -118,7 +121,7 @@ type Document struct {
 	// (none = all) and departments (none = all).
 	AckRequired    bool     `json:"ack_required"`
 	AckCategories  []string `json:"ack_categories"`
-	AckDepartments []int64  `json:"ack_departments"`
+	AckDepartments IDs      `json:"ack_departments"`
 	// The standard clauses a procedure implements ("docID:ident").
 	Implements []ClauseRef `json:"implements"`
 	Version    int64       `json:"lock_version"`
@@ -154,6 +157,47 @@ type Version struct {
 	LockVersion   int64  `json:"lock_version"`
 	CreatedAt     int64  `json:"-"`
 	UpdatedAt     int64  `json:"-"`
+	// Votes counts the committee members' approvals of a version in review
+	// (or approved by the committee).
+	Votes int `json:"votes"`
 	// Clauses are parsed from Body when the version is written.
 	Clauses []doctext.Clause `json:"clauses"`
+}
+
+// IDs is a list of ids, written in JSON as strings like every id.
+type IDs []int64
+
+// MarshalJSON writes the ids as strings.
+func (ids IDs) MarshalJSON() ([]byte, error) {
+	b := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, id, 10)
+		b = append(b, '"')
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads ids written as strings of digits.
+func (ids *IDs) UnmarshalJSON(data []byte) error {
+	var raw []string
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("ids: %w", err)
+	}
+	out := make(IDs, 0, len(raw))
+	for _, s := range raw {
+		if s == "" || len(s) > 19 || strings.Trim(s, "0123456789") != "" {
+			return fmt.Errorf("ids: %q is not an id", s)
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("ids: %q is not an id", s)
+		}
+		out = append(out, n)
+	}
+	*ids = out
+	return nil
 }
