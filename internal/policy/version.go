@@ -40,7 +40,8 @@ func (in *DraftInput) Validate() error {
 	return e.Err()
 }
 
-// versionColumns reads a version; body is the column or '' for lists.
+// versionColumns reads a version; body is the body column, or an empty
+// string literal for lists.
 func versionColumns(body string) string {
 	return `v.id, v.document_id, v.version_no, v.status, v.title, ` + body + `, v.change_summary,
 	COALESCE(v.author_id, 0), COALESCE(au.name, ''), COALESCE(v.submitted_at, 0), v.approval_kind,
@@ -305,9 +306,9 @@ func newestVersion(ctx context.Context, q db.Querier, sc scope.Scope, docID int6
 	return loadVersion(ctx, q, sc, docID, id)
 }
 
-// touch marks a document as changed (its list position by update time and
-// its lock_version are the document's own; a version's step changes
-// neither's settings, so only updated_at moves).
+// touch marks a document as changed when one of its versions changes.
+// Its lock_version stays: that guards the settings, which a version's
+// step does not touch.
 func touch(ctx context.Context, tx *db.Tx, sc scope.Scope, docID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE documents SET updated_at = ? WHERE org_id = ? AND id = ?`, db.Now(), sc.OrgID, docID); err != nil {
 		return fmt.Errorf("cannot update document %d: %w", docID, err)
