@@ -13,7 +13,7 @@ import (
 	"mamori/internal/trail"
 )
 
-func newChain(t *testing.T, d *db.DB) scope.Scope {
+func newChain(t testing.TB, d *db.DB) scope.Scope {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
@@ -94,6 +94,9 @@ func TestVerifyFindsTheFirstBrokenEntry(t *testing.T) {
 				if err != nil || len(rep.Problems) != 0 || rep.Entries != 10 {
 					t.Fatalf("intact chain: %+v %v", rep, err)
 				}
+				if rep, err := trail.VerifyInParts(context.Background(), d, 2, 3); err != nil || len(rep.Problems) != 0 || rep.Entries != 10 {
+					t.Fatalf("intact chain in parts: %+v %v", rep, err)
+				}
 				tamper(t, d, c.stmt)
 				rep, err = trail.Verify(context.Background(), d)
 				if err != nil {
@@ -105,6 +108,16 @@ func TestVerifyFindsTheFirstBrokenEntry(t *testing.T) {
 				p := rep.Problems[0]
 				if p.Seq != c.wantSeq || !strings.Contains(p.Reason, c.reason) {
 					t.Errorf("got %v; want seq %d (%s)", p, c.wantSeq, c.reason)
+				}
+				// Read in parts, as a long chain is, the same entry is named.
+				for _, parts := range []int{2, 3, 5} {
+					rep, err := trail.VerifyInParts(context.Background(), d, 2, parts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(rep.Problems) != 1 || rep.Problems[0].Seq != c.wantSeq || !strings.Contains(rep.Problems[0].Reason, c.reason) {
+						t.Errorf("in %d parts: got %v; want seq %d (%s)", parts, rep.Problems, c.wantSeq, c.reason)
+					}
 				}
 			})
 		})
