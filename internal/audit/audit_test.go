@@ -84,7 +84,10 @@ func TestAuditFromPlanToApprovedReport(t *testing.T) {
 			a, err = audit.AddScope(ctx, tx, e.as(e.director), e.director, a.ID, audit.ScopeInput{Kind: "clause", Ref: strconv.FormatInt(e.docID, 10) + ":2-(2)"})
 			return err
 		})
-		step("start", func(tx *db.Tx) (err error) { a, err = audit.Start(ctx, tx, e.as(e.auditor), e.auditor, a.ID); return err })
+		step("start", func(tx *db.Tx) (err error) {
+			a, err = audit.Start(ctx, tx, e.as(e.auditor), e.auditor, a.ID)
+			return err
+		})
 
 		var item audit.Item
 		step("item", func(tx *db.Tx) (err error) {
@@ -183,11 +186,17 @@ func TestAuditFromPlanToApprovedReport(t *testing.T) {
 			return err
 		})
 		// 統括 does not approve audit reports.
-		err = e.tx(func(tx *db.Tx) error { _, err := audit.Approve(ctx, tx, e.as(e.director), e.director, a.ID, 0); return err })
+		err = e.tx(func(tx *db.Tx) error {
+			_, err := audit.Approve(ctx, tx, e.as(e.director), e.director, a.ID, 0)
+			return err
+		})
 		if !isForbidden(err) {
 			t.Errorf("approve by 統括: %v", err)
 		}
-		step("approve", func(tx *db.Tx) (err error) { a, err = audit.Approve(ctx, tx, e.as(e.ciso), e.ciso, a.ID, a.Version); return err })
+		step("approve", func(tx *db.Tx) (err error) {
+			a, err = audit.Approve(ctx, tx, e.as(e.ciso), e.ciso, a.ID, a.Version)
+			return err
+		})
 		if a.Status != audit.Final || a.ApprovedBy != e.ciso.PersonID {
 			t.Fatalf("approved %+v", a)
 		}
@@ -195,7 +204,10 @@ func TestAuditFromPlanToApprovedReport(t *testing.T) {
 		// The finding opens a review of its clause; the document's review
 		// record names the finding.
 		var rv policy.Review
-		step("open review", func(tx *db.Tx) (err error) { f, rv, err = audit.OpenReview(ctx, tx, e.as(e.auditor), e.auditor, f.ID, ""); return err })
+		step("open review", func(tx *db.Tx) (err error) {
+			f, rv, err = audit.OpenReview(ctx, tx, e.as(e.auditor), e.auditor, f.ID, "")
+			return err
+		})
 		if f.ReviewID != rv.ID || rv.Clause != "2-(2)" || rv.Trigger.Kind != policy.TriggerAuditFinding || rv.Trigger.Ref != "finding:"+strconv.FormatInt(f.ID, 10) {
 			t.Fatalf("review %+v of finding %+v", rv, f)
 		}
@@ -203,7 +215,10 @@ func TestAuditFromPlanToApprovedReport(t *testing.T) {
 		if err != nil || len(reviews) != 1 || reviews[0].Trigger.Ref != rv.Trigger.Ref || !reviews[0].Open {
 			t.Fatalf("document reviews %+v, %v", reviews, err)
 		}
-		err = e.tx(func(tx *db.Tx) error { _, _, err := audit.OpenReview(ctx, tx, e.as(e.auditor), e.auditor, f.ID, ""); return err })
+		err = e.tx(func(tx *db.Tx) error {
+			_, _, err := audit.OpenReview(ctx, tx, e.as(e.auditor), e.auditor, f.ID, "")
+			return err
+		})
 		if fieldKey(err, "review") != "audit.review.already_open" {
 			t.Errorf("second review: %v", err)
 		}
@@ -336,8 +351,8 @@ func TestAuditPermissions(t *testing.T) {
 		e := newEnv(t, d)
 		a := e.mustAudit("総務課の監査", []int64{e.sect.ID}, e.auditor)
 		cases := []struct {
-			name                            string
-			p                               authz.Principal
+			name                          string
+			p                             authz.Principal
 			view, conduct, respond, notes bool
 		}{
 			{"assigned auditor", e.auditor, true, true, false, true},

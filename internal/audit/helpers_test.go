@@ -119,8 +119,14 @@ func (e *env) publishStandard() int64 {
 	var d policy.Document
 	var v policy.Version
 	steps := []func(tx *db.Tx) error{
-		func(tx *db.Tx) (err error) { d, v, err = policy.CreateDocument(ctx, tx, e.as(e.director), e.director, in); return err },
-		func(tx *db.Tx) error { _, err := policy.Submit(ctx, tx, e.as(e.director), e.director, d.ID, v.ID); return err },
+		func(tx *db.Tx) (err error) {
+			d, v, err = policy.CreateDocument(ctx, tx, e.as(e.director), e.director, in)
+			return err
+		},
+		func(tx *db.Tx) error {
+			_, err := policy.Submit(ctx, tx, e.as(e.director), e.director, d.ID, v.ID)
+			return err
+		},
 		func(tx *db.Tx) error { _, err := policy.Approve(ctx, tx, e.as(e.ciso), e.ciso, d.ID, v.ID); return err },
 		func(tx *db.Tx) error {
 			_, err := policy.Publish(ctx, tx, e.as(e.director), e.director, d.ID, v.ID, "2025-04-01")
