@@ -184,6 +184,9 @@ func svgScript(lower string) bool {
 				return true
 			}
 		}
+		// Go on after the tag: each byte is looked at a bounded number of
+		// times, whatever the text.
+		i += end
 	}
 	return false
 }
