@@ -4,11 +4,6 @@
 // clause by clause and within a clause. It touches no storage.
 package doctext
 
-import (
-	"errors"
-	"html/template"
-)
-
 // Clause is one numbered part of a document: a section ("6"), an item
 // under it ("(3)"), or an item under that ("①").
 type Clause struct {
@@ -17,32 +12,22 @@ type Clause struct {
 	Ident string `json:"id"`
 	// Number is this level's own number as written: "6", "(3)", "①".
 	Number string `json:"number"`
-	Depth  int    `json:"depth"` // 1 for a section, 2 for (n), 3 for ①
+	// Depth is how deep the clause is nested: the number of parts of its
+	// Ident (1 for a section, 2 for (n), 3 for ① under an (n); a ① right
+	// under a section is 2).
+	Depth int `json:"depth"`
 	// Heading is the clause's title without its number ("組織体制"), empty
 	// for an item that is only a sentence.
 	Heading string `json:"heading"`
 	// Text is the clause's own text in Markdown, up to its first sub-clause
 	// or the next clause.
 	Text string `json:"text"`
+	// Duplicate marks a clause whose identifier, as written, repeats an
+	// earlier clause's: its Ident then carries a suffix ("2-(1)_2") so
+	// that every identifier still names one clause. A body with such a
+	// clause is one to correct before it is published.
+	Duplicate bool `json:"duplicate,omitempty"`
 }
-
-// ErrUnsupported is returned by Convert for a file it cannot read.
-var ErrUnsupported = errors.New("unsupported document file")
-
-// Parse returns the clauses of a Markdown body in document order.
-func Parse(markdown string) []Clause { return nil }
-
-// Render turns a Markdown body into sanitised HTML; every clause heading
-// carries the anchor id "c-" + its identifier.
-func Render(markdown string) template.HTML { return "" }
-
-// Convert turns an uploaded file (Markdown, plain text or .docx, told
-// apart by name and content) into a Markdown body.
-func Convert(name string, data []byte) (string, error) { return "", ErrUnsupported }
-
-// FromPlainText turns a numbered plain-text document (as the organisation's
-// basic policy is written) into Markdown with the same clauses.
-func FromPlainText(text string) string { return text }
 
 // ChangeKind says how a clause differs between two versions.
 type ChangeKind string
@@ -67,6 +52,11 @@ const (
 type Span struct {
 	Op   Op     `json:"op"`
 	Text string `json:"text"`
+	// Duplicate marks a clause whose identifier, as written, repeats an
+	// earlier clause's: its Ident then carries a suffix ("2-(1)_2") so
+	// that every identifier still names one clause. A body with such a
+	// clause is one to correct before it is published.
+	Duplicate bool `json:"duplicate,omitempty"`
 }
 
 // ClauseChange is one clause of a comparison; Before or After is nil for an
@@ -80,7 +70,3 @@ type ClauseChange struct {
 	Heading []Span     `json:"heading,omitempty"`
 	Text    []Span     `json:"text,omitempty"`
 }
-
-// Compare matches the clauses of two versions by identifier, in the order
-// of the newer one, removed clauses where they stood.
-func Compare(before, after []Clause) []ClauseChange { return nil }
