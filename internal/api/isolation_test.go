@@ -10,6 +10,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/dbtest"
 	"mamori/internal/org"
+	"mamori/internal/policy"
 )
 
 // A second organisation's records are not found through any route with an
@@ -28,6 +29,7 @@ func TestOtherOrganisationIsNotFound(t *testing.T) {
 			t.Fatalf("assignment: %v %v", as, err)
 		}
 		f.assignment = as[0].ID
+		f.doc, f.version = other.newDocument(t, documentInput("B の基準", "B の本文"), policy.Published)
 		bodies := map[string]any{
 			http.MethodPatch: map[string]any{"name": "乗っ取り"},
 			http.MethodPost:  map[string]any{"role": "csirt"},

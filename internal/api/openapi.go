@@ -14,6 +14,8 @@ import (
 	"mamori/internal/assetfile"
 	"mamori/internal/authz"
 	"mamori/internal/org"
+	"mamori/internal/policy"
+	"mamori/internal/policy/doctext"
 	"mamori/internal/trail"
 )
 
@@ -90,6 +92,10 @@ var assetFilterParams = []param{
 
 const assetMasking = " Restricted assets (機密性3A, 3B or legacy 3) outside the caller's reach for asset.view_restricted appear masked: " +
 	"only id, kind, the classification, department_id and status, with name \"***\" and masked true."
+
+// documentNeedToKnow is what every document read says about access.
+const documentNeedToKnow = "A document (or version) the caller may not read is 404, as for a missing one: a restricted document needs a place in its access list " +
+	"or document.view_restricted, and a version before publication is seen only by those who work on documents."
 
 var fileTypes = []string{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"}
 
@@ -177,6 +183,58 @@ var operations = map[string]operation{
 	"DELETE " + Prefix + "/assets/{id}": {ID: "deleteAsset", Tag: "assets", Summary: "Remove an asset registered by mistake",
 		Description: "An asset gone from use is disposed instead (PATCH status, disposed_on, disposal_method, disposal_witness_id). 409 while links refer to it.",
 		Status:      204, Conflict: true},
+
+	"GET " + Prefix + "/documents": {ID: "listDocuments", Tag: "documents", Summary: "The policy documents the caller may read, by type and number",
+		Description: "Each with the version the caller reads: the one in effect, or for those who work on documents (document.edit, review, approve, vote) the newest when none is. " +
+			"q searches the title and text of that version (Japanese partial match, every word). " + documentNeedToKnow,
+		Query: append(slices.Clone(pageParams),
+			param{"q", str, "Words that must all occur in the title or text."},
+			param{"type", enumOf(policy.Types), "Document type."}),
+		Response: typeOf[policy.Item](), List: true, Status: 200},
+	"POST " + Prefix + "/documents": {ID: "createDocument", Tag: "documents", Summary: "Create a document with its first draft (version 1)",
+		Description: `For example {"type":"standard","title":"情報セキュリティ対策基準","parent_id":"1","body":"# 1 組織体制\n…"}. ` +
+			"visibility defaults to public for the basic policy, restricted for a procedure and staff otherwise; access lists who reads a restricted document " +
+			"(kind role, department — with those below it — or person). ack_required defaults to true.",
+		Body: typeOf[policy.DocumentInput](), Response: typeOf[documentView](), Status: 201},
+	"GET " + Prefix + "/documents/{id}": {ID: "getDocument", Tag: "documents", Summary: "A document with the version the caller reads, its Markdown body and clauses",
+		Description: "draft_version_id names the version being written, for those who see drafts. " + documentNeedToKnow,
+		Response:    typeOf[documentView](), Status: 200},
+	"PATCH " + Prefix + "/documents/{id}": {ID: "updateDocument", Tag: "documents", Summary: "Change a document's settings",
+		Description: "Fields left out keep their values. Send lock_version to be refused (409) when someone changed the settings since. The text is changed in a draft version.",
+		Body:        typeOf[documentSettingsInput](), Response: typeOf[policy.Document](), Status: 200, Conflict: true},
+	"GET " + Prefix + "/documents/{id}/compare": {ID: "compareDocumentVersions", Tag: "documents", Summary: "Two versions side by side, clause by clause",
+		Description: "Clauses are matched by their id; text and heading differences are given character by character. " + documentNeedToKnow,
+		Query:       []param{{"from", idParam, "The older version (required)."}, {"to", idParam, "The newer version (required)."}},
+		Response:    typeOf[policy.Comparison](), Status: 200},
+	"GET " + Prefix + "/documents/{id}/versions": {ID: "listDocumentVersions", Tag: "documents", Summary: "A document's versions, newest first, without their text (one page)",
+		Description: documentNeedToKnow, Response: typeOf[policy.Version](), List: true, Status: 200},
+	"POST " + Prefix + "/documents/{id}/versions": {ID: "createDocumentVersion", Tag: "documents", Summary: "Start the next version as a draft copy of the newest",
+		Description: "409 while a version is still unpublished (draft, in review or approved).", Response: typeOf[policy.Version](), Status: 201, Conflict: true},
+	"GET " + Prefix + "/documents/{id}/versions/{vid}": {ID: "getDocumentVersion", Tag: "documents", Summary: "One version with its text and clauses",
+		Description: documentNeedToKnow, Response: typeOf[policy.Version](), Status: 200},
+	"PATCH " + Prefix + "/documents/{id}/versions/{vid}": {ID: "updateDocumentVersion", Tag: "documents", Summary: "Change a draft's text",
+		Description: "Fields left out keep their values; send lock_version to be refused (409) when someone changed the draft since. " +
+			"A version in review or approved is refused (409: send it back first); a published version never changes (409, kept in the trail).",
+		Body: typeOf[policy.DraftInput](), Response: typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/submit": {ID: "submitDocumentVersion", Tag: "documents", Summary: "Send a draft for review",
+		Response: typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/approve": {ID: "approveDocumentVersion", Tag: "documents", Summary: "The CISO's approval of a version in review",
+		Description: "The author of the version never approves it (403, kept in the trail); a version not in review is 409.",
+		Response:    typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/vote": {ID: "voteDocumentVersion", Tag: "documents", Summary: "A committee member's approval, counted to the quorum",
+		Description: "The version is approved when the votes reach the quorum in the organisation's settings; 409 when the quorum is 0 (the committee does not approve) or the member has voted. The author never votes (403).",
+		Response:    typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/send-back": {ID: "sendBackDocumentVersion", Tag: "documents", Summary: "Return a version in review (or approved) to draft, with the reason",
+		Body: typeOf[sendBackInput](), Response: typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/publish": {ID: "publishDocumentVersion", Tag: "documents", Summary: "Put an approved version into effect",
+		Description: `For example {"effective_date":"2026-12-01"}. The version in effect is superseded, the next review date set and everyone in the acknowledgement scope asked to acknowledge. ` +
+			"A version nobody approved is refused (409, kept in the trail).",
+		Body: typeOf[publishInput](), Response: typeOf[policy.Version](), Status: 200, Conflict: true},
+	"GET " + Prefix + "/documents/{id}/versions/{vid}/comments": {ID: "listDocumentComments", Tag: "documents", Summary: "Reviewers' comments on a version, oldest first (one page)",
+		Description: documentNeedToKnow, Response: typeOf[policy.Comment](), List: true, Status: 200},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/comments": {ID: "createDocumentComment", Tag: "documents", Summary: "Comment on a version in review",
+		Description: "clause is a clause id of the version (e.g. 6-(3)-①), or empty for the whole.",
+		Body:        typeOf[commentInput](), Response: typeOf[policy.Comment](), Status: 201, Conflict: true},
 
 	"GET " + Prefix + "/trail": {ID: "listTrail", Tag: "trail", Summary: "The 監査証跡, newest first",
 		Description: "The cursor is the seq of the last entry of the previous page. Dates (YYYY-MM-DD) are days in Japan time; a date as `to` includes that day.",
@@ -359,6 +417,14 @@ var enums = map[reflect.Type]map[string]any{
 	typeOf[asset.Dimension]():       enumOf(asset.Dimensions),
 	typeOf[assetfile.Outcome]():     enumOf([]assetfile.Outcome{assetfile.Create, assetfile.Update, assetfile.Unchanged, assetfile.Failed}),
 	typeOf[assetfile.Match]():       enumOf(assetfile.Matches),
+
+	typeOf[policy.Type]():        enumOf(policy.Types),
+	typeOf[policy.Visibility]():  enumOf(policy.Visibilities),
+	typeOf[policy.Status]():      enumOf(policy.Statuses),
+	typeOf[policy.AccessKind]():  enumOf(policy.AccessKinds),
+	typeOf[doctext.ChangeKind](): enumOf([]doctext.ChangeKind{doctext.Same, doctext.Added, doctext.Removed, doctext.Changed}),
+	typeOf[doctext.Op]():         enumOf([]doctext.Op{doctext.Equal, doctext.Insert, doctext.Delete}),
+	typeOf[policy.IDs]():         {"type": "array", "items": map[string]any{"type": "string", "pattern": "^[0-9]+$"}, "description": "Ids, as strings of digits."},
 }
 
 func roleCodes() []authz.Role {
@@ -387,6 +453,21 @@ var schemaNames = map[reflect.Type]string{
 	typeOf[importReportView]():  "AssetImportReport",
 	typeOf[importProblemView](): "AssetImportProblem",
 	typeOf[importRowView]():     "AssetImportRow",
+
+	typeOf[documentView]():          "DocumentWithText",
+	typeOf[documentSettingsInput](): "DocumentSettingsInput",
+	typeOf[publishInput]():          "DocumentPublishInput",
+	typeOf[sendBackInput]():         "DocumentSendBackInput",
+	typeOf[commentInput]():          "DocumentCommentInput",
+	typeOf[policy.Item]():           "DocumentListItem",
+	typeOf[policy.Version]():        "DocumentVersion",
+	typeOf[policy.DraftInput]():     "DocumentDraftInput",
+	typeOf[policy.Access]():         "DocumentAccess",
+	typeOf[policy.Comparison]():     "DocumentComparison",
+	typeOf[policy.Comment]():        "DocumentComment",
+	typeOf[doctext.Clause]():        "Clause",
+	typeOf[doctext.ClauseChange]():  "ClauseChange",
+	typeOf[doctext.Span]():          "TextSpan",
 }
 
 func schemaName(t reflect.Type) string {

@@ -51,6 +51,8 @@ func (s *Server) registerRoutes() {
 	s.registerInspectionRoutes()
 	s.registerAuditRoutes()
 
+	s.registerDocumentRoutes()
+
 	s.handle(get, Prefix+"/trail", authz.ViewTrail, s.trail)
 	s.handle(get, Prefix+"/trail/head", authz.ViewTrail, s.trailHead)
 }

@@ -29,6 +29,10 @@ type fixture struct {
 	person     int64 // a person in S1, inside the security_officer's 部局 and the security_manager's 課室
 	assignment int64 // a committee role the person holds
 	asset      int64 // an information asset of S1 that the person is 管理責任者 of
+	// doc is a 対策基準 (for all staff) written by someone holding none of
+	// the tested roles; version is its version in the state the route
+	// needs (see documentFixture).
+	doc, version int64
 }
 
 // routeRoleTable is THE route × role table: for every route of the API,
@@ -74,6 +78,22 @@ var routeRoleTable = []struct {
 	{"GET /api/v1/assets/{id}", nil, 200 /*                          */, "N A A A A N N A N A N"},
 	{"PATCH /api/v1/assets/{id}", describeBody, 200 /*               */, "F A A A A N F F F F F"},
 	{"DELETE /api/v1/assets/{id}", nil, 204 /*                       */, "F A A A A N F F F F F"},
+	{"GET /api/v1/documents", nil, 200 /*                                           */, "A A A A A A A A A A A"},
+	{"POST /api/v1/documents", newDocumentBody, 201 /*                              */, "F A A F F F F F F F F"},
+	{"GET /api/v1/documents/{id}", nil, 200 /*                                      */, "A A A A A A A A A A A"},
+	{"PATCH /api/v1/documents/{id}", retitleDocumentBody, 200 /*                    */, "F A A F F F F F F F F"},
+	{"GET /api/v1/documents/{id}/compare", nil, 200 /*                              */, "A A A A A A A A A A A"},
+	{"GET /api/v1/documents/{id}/versions", nil, 200 /*                             */, "A A A A A A A A A A A"},
+	{"POST /api/v1/documents/{id}/versions", nil, 201 /*                            */, "F A A F F F F F F F F"},
+	{"GET /api/v1/documents/{id}/versions/{vid}", nil, 200 /*                       */, "A A A A A A A A A A A"},
+	{"PATCH /api/v1/documents/{id}/versions/{vid}", redraftBody, 200 /*             */, "F A A F F F F F F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/submit", nil, 200 /*               */, "F A A F F F F F F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/approve", nil, 200 /*              */, "F A F F F F F F F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/vote", nil, 200 /*                 */, "F F F F F F F A F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/send-back", sendBackBody, 200 /*   */, "F A F F F F F F F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/publish", publishBody, 200 /*      */, "F A A F F F F F F F F"},
+	{"GET /api/v1/documents/{id}/versions/{vid}/comments", nil, 200 /*              */, "A A A A A A A A A A A"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/comments", commentBody, 201 /*     */, "F A A A F F F A F F F"},
 	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
 	{"GET /api/v1/trail/head", nil, 200 /*                           */, "A A A F F F F F F A F"},
 }
@@ -116,6 +136,12 @@ func pathFor(t *testing.T, pattern string, f fixture) string {
 		p = strings.Replace(p, "{id}", id(f.person), 1)
 	case strings.HasPrefix(p, "/api/v1/assets/{id}"):
 		p = strings.Replace(p, "{id}", id(f.asset), 1)
+	case strings.HasPrefix(p, "/api/v1/documents/{id}"):
+		p = strings.Replace(p, "{id}", id(f.doc), 1)
+		p = strings.Replace(p, "{vid}", id(f.version), 1)
+		if strings.HasSuffix(p, "/compare") {
+			p += "?from=" + id(f.version) + "&to=" + id(f.version)
+		}
 	}
 	p = strings.Replace(p, "{assignment_id}", id(f.assignment), 1)
 	if strings.Contains(p, "{") {
@@ -170,6 +196,9 @@ func TestRouteRoleTable(t *testing.T) {
 				}
 				f.assignment = as[0].ID
 				f.asset = e.newAsset(t, asset.Input{DepartmentID: e.s1, OwnerID: f.person}).ID
+				if strings.Contains(pattern, "/documents/") {
+					f.doc, f.version = e.documentFixture(t, row.route)
+				}
 				q := req{Method: method, Path: pathFor(t, pattern, f), Token: holder.Token}
 				if row.body != nil {
 					q.Body = row.body(e, f)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/policy"
 	"mamori/internal/trail"
 	"mamori/internal/validate"
 )
@@ -106,6 +107,9 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := asset.RedactTrail(r.Context(), s.db, sc, id.Principal, entries); err != nil {
+		return err
+	}
+	if err := policy.RedactTrail(r.Context(), s.db, sc, id.Principal, entries); err != nil {
 		return err
 	}
 	next := ""

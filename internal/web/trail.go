@@ -19,6 +19,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/httpx"
 	"mamori/internal/org"
+	"mamori/internal/policy"
 	"mamori/internal/scope"
 	"mamori/internal/trail"
 	"mamori/internal/validate"
@@ -234,6 +235,9 @@ func (s *Server) trailList(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if err := asset.RedactTrail(ctx, s.db, sc, id.Principal, entries); err != nil {
+			return err
+		}
+		if err := policy.RedactTrail(ctx, s.db, sc, id.Principal, entries); err != nil {
 			return err
 		}
 	}
@@ -742,6 +746,9 @@ func (s *Server) trailExport(w http.ResponseWriter, r *http.Request) error {
 		entries, err := trail.List(ctx, s.db, sc, f)
 		if err == nil {
 			err = asset.RedactTrail(ctx, s.db, sc, id.Principal, entries)
+		}
+		if err == nil {
+			err = policy.RedactTrail(ctx, s.db, sc, id.Principal, entries)
 		}
 		if err != nil {
 			// The status line has gone; the truncated file and the log
