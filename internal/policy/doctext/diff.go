@@ -73,6 +73,12 @@ func (d *differ) diff(a, b []rune) {
 		d.emit(Insert, mb)
 	case len(mb) == 0:
 		d.emit(Delete, ma)
+	case len(ma)+len(mb) > 1000 && !shareRune(ma, mb):
+		// Nothing in common (a rewritten sentence): the search would
+		// only confirm it, at a cost of the product of the lengths
+		// (checked on long texts only, where that cost matters).
+		d.emit(Delete, ma)
+		d.emit(Insert, mb)
 	default:
 		x, y, ok := d.bisect(ma, mb)
 		if ok {
@@ -86,6 +92,23 @@ func (d *differ) diff(a, b []rune) {
 	d.emit(Equal, a[len(a)-s:])
 }
 
+// shareRune reports whether a and b have any character in common.
+func shareRune(a, b []rune) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	set := make(map[rune]struct{}, len(a))
+	for _, r := range a {
+		set[r] = struct{}{}
+	}
+	for _, r := range b {
+		if _, ok := set[r]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // bisect finds the middle snake of a and b (neither empty, first and last
 // characters differing): a point (x, y) on an optimal edit path, which
 // splits the problem in two. It reports false when the texts share nothing
@@ -94,7 +117,7 @@ func (d *differ) bisect(a, b []rune) (int, int, bool) {
 	n, m := len(a), len(b)
 	maxD := (n + m + 1) / 2
 	off := maxD
-	size := 2 * maxD
+	size := 2*maxD + 2 // off+k±1 for |k| < maxD, and v[off+1] when maxD is 1
 	v1 := make([]int, size)
 	v2 := make([]int, size)
 	for i := range v1 {

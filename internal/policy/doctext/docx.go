@@ -293,7 +293,7 @@ func readDocument(f *zip.File, b *unpackBudget, styles map[string]*wordStyle, nb
 		}
 		for i, l := range p.lines {
 			l = strings.TrimRight(l, " \t\u3000")
-			if i == 0 && label != "" {
+			if i == 0 && (label != "" || bullet) {
 				if bullet {
 					l = "- " + strings.TrimLeft(l, " \t")
 				} else {
