@@ -40,6 +40,7 @@ func (s *Server) registerDocumentRoutes() {
 	doc(post, "/documents/{id}/versions/{vid}/vote", authz.VoteDocuments, s.versionVote)
 	doc(post, "/documents/{id}/versions/{vid}/send-back", authz.ApproveDocuments, s.versionSendBack)
 	doc(post, "/documents/{id}/versions/{vid}/publish", authz.PublishDocuments, s.versionPublish)
+	doc(post, "/documents/{id}/versions/{vid}/acknowledge", authz.ViewDocuments, s.versionAcknowledge)
 	doc(get, "/documents/{id}/versions/{vid}/comments", authz.ViewDocuments, s.comments)
 	doc(post, "/documents/{id}/versions/{vid}/comments", authz.ReviewDocuments, s.commentCreate)
 }
@@ -414,6 +415,29 @@ func (s *Server) versionPublish(w http.ResponseWriter, r *http.Request) error {
 	return s.versionStep(w, r, func(c stepContext) (policy.Version, error) {
 		return policy.Publish(c.r.Context(), c.tx, c.sc, c.id.Principal, c.docID, c.vid, in.EffectiveDate)
 	})
+}
+
+// versionAcknowledge records that the caller has read the version in
+// effect (seed §5) and answers with their acknowledgement.
+func (s *Server) versionAcknowledge(w http.ResponseWriter, r *http.Request) error {
+	id, sc := scopeOf(r)
+	docID, vid, err := versionIDs(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var st policy.AckState
+	err = s.db.Transact(ctx, func(tx *db.Tx) error {
+		if err := policy.Acknowledge(ctx, tx, sc, id.Principal, docID, vid); err != nil {
+			return err
+		}
+		st, err = policy.MyAcknowledgement(ctx, tx, sc, id.Principal, docID, vid)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, http.StatusOK, st)
 }
 
 // comments lists the reviewers' comments on a version.

@@ -116,6 +116,8 @@ func documentInput(title, body string) policy.DocumentInput {
 func (e *env) documentFixture(t *testing.T, route string) (int64, int64) {
 	t.Helper()
 	in := documentInput(fmt.Sprintf("ルート表の基準 %d", bodySeq.Add(1)), "# 1 目的\n\n情報資産を守る。")
+	// Everyone (the role holder included) is asked to acknowledge it.
+	in.AckRequired = strings.HasSuffix(route, "/acknowledge")
 	upTo := policy.Published
 	switch {
 	case strings.HasPrefix(route, "PATCH ") && strings.Contains(route, "{vid}"), strings.HasSuffix(route, "/submit"):
@@ -423,6 +425,37 @@ func TestDocumentsAPIPages(t *testing.T) {
 		}
 		if len(seen) != len(want) {
 			t.Errorf("saw %d of %d", len(seen), len(want))
+		}
+	})
+}
+
+// Acknowledgement through the API: once by those asked; refused, and kept
+// in the trail, for someone outside the version's scope.
+func TestDocumentsAPIAcknowledge(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, "確認財団")
+		asked := e.newUser(t, "人事 課員", e.s2)
+		outside := e.newUser(t, "総務 課員", e.s1)
+		in := documentInput("人事課の手引", "# 1 目的\n\n人事情報を守る。")
+		in.Type, in.AckRequired, in.AckDepartments = "guideline", true, policy.IDs{e.s2}
+		doc, v := e.newDocument(t, in, policy.Published)
+		path := fmt.Sprintf("/api/v1/documents/%d/versions/%d/acknowledge", doc, v)
+		res := e.do(t, req{Method: "POST", Path: path, Token: asked.Token})
+		if res.Status != 200 || res.JSON(t)["asked"] != true || res.JSON(t)["acknowledged_at"] == nil {
+			t.Fatalf("acknowledge: %d %s", res.Status, res.Body)
+		}
+		if res := e.do(t, req{Method: "POST", Path: path, Token: asked.Token}); res.Status != 409 {
+			t.Errorf("second acknowledgement: %d %s", res.Status, res.Body)
+		}
+		before, _ := e.head(t)
+		res = e.do(t, req{Method: "POST", Path: path, Token: outside.Token})
+		if res.Status != 403 || res.errorCode(t) != "forbidden" {
+			t.Errorf("out of scope: %d %s", res.Status, res.Body)
+		}
+		after, _ := e.head(t)
+		if last := e.newest(t); after != before+1 || last.Action != trail.Denied || !strings.Contains(last.After, "out_of_scope") {
+			t.Errorf("refusal in the trail: %d→%d %+v", before, after, last)
 		}
 	})
 }

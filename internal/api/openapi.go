@@ -230,6 +230,11 @@ var operations = map[string]operation{
 		Description: `For example {"effective_date":"2026-12-01"}. The version in effect is superseded, the next review date set and everyone in the acknowledgement scope asked to acknowledge. ` +
 			"A version nobody approved is refused (409, kept in the trail).",
 		Body: typeOf[publishInput](), Response: typeOf[policy.Version](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/documents/{id}/versions/{vid}/acknowledge": {ID: "acknowledgeDocumentVersion", Tag: "documents",
+		Summary: "Record that the caller has read the version in effect (確認)",
+		Description: "Only a version in effect that the caller was asked to acknowledge when it was published (by staff category and department); " +
+			"otherwise 403, kept in the trail. A second acknowledgement is 409.",
+		Response: typeOf[policy.AckState](), Status: 200, Conflict: true},
 	"GET " + Prefix + "/documents/{id}/versions/{vid}/comments": {ID: "listDocumentComments", Tag: "documents", Summary: "Reviewers' comments on a version, oldest first (one page)",
 		Description: documentNeedToKnow, Response: typeOf[policy.Comment](), List: true, Status: 200},
 	"POST " + Prefix + "/documents/{id}/versions/{vid}/comments": {ID: "createDocumentComment", Tag: "documents", Summary: "Comment on a version in review",
@@ -465,6 +470,7 @@ var schemaNames = map[reflect.Type]string{
 	typeOf[policy.Access]():         "DocumentAccess",
 	typeOf[policy.Comparison]():     "DocumentComparison",
 	typeOf[policy.Comment]():        "DocumentComment",
+	typeOf[policy.AckState]():       "DocumentAcknowledgement",
 	typeOf[doctext.Clause]():        "Clause",
 	typeOf[doctext.ClauseChange]():  "ClauseChange",
 	typeOf[doctext.Span]():          "TextSpan",

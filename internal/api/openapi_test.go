@@ -89,7 +89,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 			// Steps that need nothing but the record take no body.
 			bodyless := false
-			for _, suffix := range []string{"/disable", "/enable", "/versions", "/submit", "/approve", "/vote"} {
+			for _, suffix := range []string{"/disable", "/enable", "/versions", "/submit", "/approve", "/vote", "/acknowledge"} {
 				bodyless = bodyless || strings.HasSuffix(rt.Pattern, suffix)
 			}
 			takesBody := (rt.Method == "POST" || rt.Method == "PATCH") && !bodyless

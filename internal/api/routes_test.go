@@ -92,6 +92,7 @@ var routeRoleTable = []struct {
 	{"POST /api/v1/documents/{id}/versions/{vid}/vote", nil, 200 /*                 */, "F F F F F F F A F F F"},
 	{"POST /api/v1/documents/{id}/versions/{vid}/send-back", sendBackBody, 200 /*   */, "F A F F F F F F F F F"},
 	{"POST /api/v1/documents/{id}/versions/{vid}/publish", publishBody, 200 /*      */, "F A A F F F F F F F F"},
+	{"POST /api/v1/documents/{id}/versions/{vid}/acknowledge", nil, 200 /*          */, "A A A A A A A A A A A"},
 	{"GET /api/v1/documents/{id}/versions/{vid}/comments", nil, 200 /*              */, "A A A A A A A A A A A"},
 	{"POST /api/v1/documents/{id}/versions/{vid}/comments", commentBody, 201 /*     */, "F A A A F F F A F F F"},
 	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
