@@ -1,5 +1,6 @@
 // Package firststart owns what happens when mamori meets empty storage: the
-// organisation with its role catalogue and the administrator account.
+// organisation with its role catalogue, its basic policy (shipped in the
+// binary) and the administrator account.
 package firststart
 
 import (
@@ -12,6 +13,7 @@ import (
 	"mamori/internal/authz"
 	"mamori/internal/db"
 	"mamori/internal/org"
+	"mamori/internal/policy"
 	"mamori/internal/scope"
 )
 
@@ -19,8 +21,8 @@ import (
 const AdminLogin = "admin"
 
 // Bootstrap creates, on empty storage only, the organisation with its role
-// catalogue and the administrator account. A generated password is printed
-// once on stderr and must be changed at first sign-in.
+// catalogue and basic policy, and the administrator account. A generated
+// password is printed once on stderr and must be changed at first sign-in.
 func Bootstrap(ctx context.Context, d *db.DB, orgName, adminPassword string, stderr io.Writer) error {
 	if _, err := org.First(ctx, d); err == nil {
 		return nil
@@ -51,6 +53,11 @@ func Bootstrap(ctx context.Context, d *db.DB, orgName, adminPassword string, std
 			return err
 		}
 		sc := scope.System(o.ID, "system")
+		// The organisation's own basic policy, shipped in the binary, is in
+		// effect from the start: public, published, numbered.
+		if _, err := policy.SeedBasicPolicy(ctx, tx, sc); err != nil {
+			return err
+		}
 		p, err := org.CreatePerson(ctx, tx, sc, org.PersonInput{Name: "管理者", NameKana: "かんりしゃ", Title: "システム管理者"})
 		if err != nil {
 			return err
