@@ -126,6 +126,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		trailCmd(&st),
 		backupCmd(&st),
 		restoreCmd(&st),
+		policyCmd(&st),
 		versionCmd(),
 	)
 	return root
