@@ -239,17 +239,27 @@ func (s *Server) actionProgress(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) actionFileAdd(w http.ResponseWriter, r *http.Request) error {
 	f, fh, err := r.FormFile("file")
-	if err != nil {
-		if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
-			return s.actionPost(w, r, "file", authz.EditActions, func(*db.Tx, authz.Principal, int64) error {
-				return validate.Errors{"file": {Key: "evidence.file_required"}}
-			}, "")
-		}
+	missing := errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart)
+	if err != nil && !missing {
 		return &httpx.BadRequest{Key: "error.bad_request", Err: err}
 	}
-	defer f.Close()
+	if f != nil {
+		defer f.Close()
+	}
 	return s.actionPost(w, r, "file", authz.EditActions, func(tx *db.Tx, p authz.Principal, id int64) error {
-		_, err := action.Attach(r.Context(), tx, httpx.Scope(r, httpx.IdentityFrom(r.Context()).Org.ID), p, id, fh.Filename, f)
+		sc := httpx.Scope(r, httpx.IdentityFrom(r.Context()).Org.ID)
+		if missing {
+			// Who may not attach learns that first, not that a file is missing.
+			_, perm, err := action.Get(r.Context(), tx, sc, p, id)
+			if err != nil {
+				return err
+			}
+			if !perm.Edit {
+				return action.ErrForbidden
+			}
+			return validate.Errors{"file": {Key: "evidence.file_required"}}
+		}
+		_, err := action.Attach(r.Context(), tx, sc, p, id, fh.Filename, f)
 		return err
 	}, "action.flash.file_added")
 }
