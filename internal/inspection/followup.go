@@ -125,6 +125,9 @@ func RaiseAction(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Princip
 	if n == 0 {
 		return action.Action{}, validate.Errors{"item_id": {Key: "campaign.no_not_done"}}
 	}
+	if strings.TrimSpace(in.DueOn) == "" {
+		return action.Action{}, validate.Errors{"due_on": {Key: "error.required"}}
+	}
 	if in.OwnerID == 0 {
 		if in.OwnerID, err = DefaultOwner(ctx, tx, sc, in.DepartmentID); err != nil {
 			return action.Action{}, err
@@ -183,7 +186,13 @@ func RequestClauseReview(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz
 	if c.Status == CampaignPlanned {
 		return policy.Review{}, &Refusal{Key: "campaign.refused.not_open_yet", Step: "request_review", CampaignID: campaignID, ItemID: in.ItemID}
 	}
+	if in.ItemID == 0 || in.DocumentID == 0 || in.Clause == "" {
+		return policy.Review{}, validate.Errors{"clause": {Key: "error.required"}}
+	}
 	it, err := GetItem(ctx, tx, sc, c.ChecklistID, in.ItemID)
+	if errors.Is(err, db.ErrNotFound) {
+		return policy.Review{}, validate.Errors{"clause": {Key: "campaign.clause_not_linked"}}
+	}
 	if err != nil {
 		return policy.Review{}, err
 	}
