@@ -11,9 +11,6 @@ import (
 	"mamori/internal/trail"
 )
 
-// errNotYet marks a function whose body is still being written.
-var errNotYet = errors.New("policy: not implemented yet")
-
 // Refusals. A step the rules refuse — approving one's own version,
 // publishing a version nobody approved, editing a published version, … —
 // returns a *Refusal: it says which rule (Key, a message key the edges show
