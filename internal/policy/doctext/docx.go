@@ -550,8 +550,13 @@ const (
 )
 
 // formatNumber writes n in one of Word's number formats (the common ones;
-// others fall back to decimal).
+// others fall back to decimal). Numbers outside 1…9999 are written in
+// figures whatever the format: a start value is the file's claim, and
+// "a" repeated a billion times is not a label.
 func formatNumber(format string, n int) string {
+	if n < 1 || n > 9999 {
+		return strconv.Itoa(n)
+	}
 	pick := func(set string) string {
 		rs := []rune(set)
 		if n >= 1 && n <= len(rs) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 	extast "github.com/yuin/goldmark/extension/ast"
@@ -49,8 +50,14 @@ type start struct {
 }
 
 // normalise turns CR LF and lone CR line ends into LF, so offsets, texts
-// and identifiers do not depend on the editor that wrote the body.
+// and identifiers do not depend on the editor that wrote the body, and
+// invalid UTF-8 into U+FFFD: goldmark's Japanese line-break handling reads
+// runes and panics on a broken one (found by FuzzParse), and a body is
+// text, so nothing is lost that was readable.
 func normalise(markdown string) []byte {
+	if !utf8.ValidString(markdown) {
+		markdown = strings.ToValidUTF8(markdown, "\uFFFD")
+	}
 	if !strings.Contains(markdown, "\r") {
 		return []byte(markdown)
 	}
@@ -61,6 +68,9 @@ func normalise(markdown string) []byte {
 // scan parses src and finds the clause starts in document order.
 func scan(src []byte) (ast.Node, []start) {
 	doc := markdownParse(src)
+	if doc == nil {
+		return nil, nil
+	}
 	var starts []start
 	inItem := map[ast.Node]bool{} // first paragraphs already counted with their list item
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -192,6 +202,7 @@ func clausesOf(src []byte, starts []start) []Clause {
 	}
 	var stack []open
 	seen := make(map[string]bool, len(starts))
+	nextSuffix := map[string]int{} // per repeated identifier, the suffix to try next
 	for i, st := range starts {
 		k := st.num.kind
 		if k.root() {
@@ -207,12 +218,14 @@ func clausesOf(src []byte, starts []start) []Clause {
 		dup := false
 		if seen[ident] {
 			dup = true
-			for n := 2; ; n++ {
-				if c := ident + "_" + strconv.Itoa(n); !seen[c] {
-					ident = c
-					break
-				}
+			// Remembering the last suffix keeps a thousand repeats of one
+			// number linear; the loop only skips suffixes taken otherwise.
+			n := max(nextSuffix[ident], 2)
+			for seen[ident+"_"+strconv.Itoa(n)] {
+				n++
 			}
+			nextSuffix[ident] = n + 1
+			ident += "_" + strconv.Itoa(n)
 		}
 		seen[ident] = true
 		stack = append(stack, open{kind: k, ident: ident})

@@ -60,6 +60,9 @@ var sanitiser = func() *bluemonday.Policy {
 func Render(markdown string) template.HTML {
 	src := normalise(markdown)
 	doc, starts := scan(src)
+	if doc == nil {
+		return plainFallback(src)
+	}
 	clauses := clausesOf(src, starts)
 	for i, st := range starts {
 		st.node.SetAttributeString("id", []byte("c-"+clauses[i].Ident))
@@ -73,14 +76,37 @@ func Render(markdown string) template.HTML {
 func RenderClause(text string) template.HTML {
 	src := normalise(text)
 	doc := markdownParse(src)
+	if doc == nil {
+		return plainFallback(src)
+	}
 	return renderDoc(src, doc)
 }
 
-func markdownParse(src []byte) ast.Node {
+// markdownParse parses src, or returns nil should goldmark panic. It is a
+// third-party parser fed with anything a person types or uploads, and the
+// fuzzer has found one panic in it already (see normalise); a body it
+// cannot parse must not take the request, or the validation that calls
+// Parse, down with it.
+func markdownParse(src []byte) (doc ast.Node) {
+	defer func() {
+		if recover() != nil {
+			doc = nil
+		}
+	}()
 	return markdown.Parser().Parse(text.NewReader(src))
 }
 
-func renderDoc(src []byte, doc ast.Node) template.HTML {
+// plainFallback shows a body goldmark could not handle as escaped text.
+func plainFallback(src []byte) template.HTML {
+	return template.HTML("<pre>" + template.HTMLEscapeString(string(src)) + "</pre>\n") //nolint:gosec // escaped
+}
+
+func renderDoc(src []byte, doc ast.Node) (out template.HTML) {
+	defer func() {
+		if recover() != nil {
+			out = plainFallback(src)
+		}
+	}()
 	var buf bytes.Buffer
 	// Rendering writes to memory, which does not fail; should goldmark
 	// still return an error, what it wrote so far is shown (sanitised).
