@@ -22,7 +22,7 @@ var ctx = context.Background()
 //
 //	総務部 (bureau) ── 総務課 (sect)      事業部 (other)
 type env struct {
-	t                    *testing.T
+	t                    testing.TB
 	d                    *db.DB
 	sc                   scope.Scope
 	bureau, sect, other  org.Department
@@ -37,7 +37,7 @@ type env struct {
 	sysadmin             authz.Principal // 情報システム管理者 sitting in 事業部
 }
 
-func newOrg(t *testing.T, d *db.DB, name string) scope.Scope {
+func newOrg(t testing.TB, d *db.DB, name string) scope.Scope {
 	t.Helper()
 	var o org.Organisation
 	err := d.Transact(ctx, func(tx *db.Tx) (err error) {
@@ -50,7 +50,7 @@ func newOrg(t *testing.T, d *db.DB, name string) scope.Scope {
 	return scope.Scope{OrgID: o.ID, ActorName: "テスト担当"}
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t testing.TB, d *db.DB) *env {
 	t.Helper()
 	e := &env{t: t, d: d, sc: newOrg(t, d, "北海道市町村職員福祉協会")}
 	err := d.Transact(ctx, func(tx *db.Tx) (err error) {
