@@ -33,6 +33,9 @@ type fixture struct {
 	// the tested roles; version is its version in the state the route
 	// needs (see documentFixture).
 	doc, version int64
+	// audit is an engagement of S1 in fieldwork, action a corrective
+	// action raised from its finding (see auditFixture).
+	audit, action int64
 }
 
 // routeRoleTable is THE route × role table: for every route of the API,
@@ -97,6 +100,16 @@ var routeRoleTable = []struct {
 	{"POST /api/v1/documents/{id}/versions/{vid}/comments", commentBody, 201 /*     */, "F A A A F F F A F F F"},
 	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
 	{"GET /api/v1/trail/head", nil, 200 /*                           */, "A A A F F F F F F A F"},
+	{"GET /api/v1/audits", nil, 200 /*                               */, "F A A A A F F A F A F"},
+	{"POST /api/v1/audits", newAuditBody, 201 /*                     */, "F A A F F F F F F F F"},
+	{"GET /api/v1/audits/{id}", nil, 200 /*                          */, "F A A A A F F A F A F"},
+	{"GET /api/v1/audits/{id}/findings", nil, 200 /*                 */, "F A A A A F F A F A F"},
+	{"POST /api/v1/findings", newFindingBody, 201 /*                 */, "F F F F F F F F F A F"},
+	{"GET /api/v1/actions", nil, 200 /*                              */, "A A A A A A A A A A A"},
+	{"POST /api/v1/actions", newActionBody, 201 /*                   */, "F A A A A F F F F A F"},
+	{"GET /api/v1/actions/{id}", nil, 200 /*                         */, "N A A A A N N N N A N"},
+	{"PATCH /api/v1/actions/{id}", progressBody, 200 /*              */, "N A A A A N N N N F N"},
+	{"POST /api/v1/actions/{id}/verify", verifyBody, 200 /*          */, "F F A F F F F F F A F"},
 }
 
 var bodySeq atomic.Int64
@@ -143,6 +156,10 @@ func pathFor(t *testing.T, pattern string, f fixture) string {
 		if strings.HasSuffix(p, "/compare") {
 			p += "?from=" + id(f.version) + "&to=" + id(f.version)
 		}
+	case strings.HasPrefix(p, "/api/v1/audits/{id}"):
+		p = strings.Replace(p, "{id}", id(f.audit), 1)
+	case strings.HasPrefix(p, "/api/v1/actions/{id}"):
+		p = strings.Replace(p, "{id}", id(f.action), 1)
 	}
 	p = strings.Replace(p, "{assignment_id}", id(f.assignment), 1)
 	if strings.Contains(p, "{") {
@@ -199,6 +216,9 @@ func TestRouteRoleTable(t *testing.T) {
 				f.asset = e.newAsset(t, asset.Input{DepartmentID: e.s1, OwnerID: f.person}).ID
 				if strings.Contains(pattern, "/documents/") {
 					f.doc, f.version = e.documentFixture(t, row.route)
+				}
+				if strings.Contains(pattern, "/audits") || strings.Contains(pattern, "/actions") || strings.Contains(pattern, "/findings") {
+					f.audit, f.action = e.auditFixture(t, row.route, f)
 				}
 				q := req{Method: method, Path: pathFor(t, pattern, f), Token: holder.Token}
 				if row.body != nil {
