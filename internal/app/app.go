@@ -15,6 +15,7 @@ import (
 
 	"mamori/internal/api"
 	"mamori/internal/db"
+	"mamori/internal/evidence"
 	"mamori/internal/firststart"
 	"mamori/internal/httpx"
 	"mamori/internal/i18n"
@@ -33,9 +34,13 @@ type Config struct {
 	// SecureCookies marks cookies Secure; set it when mamori is reached over
 	// HTTPS through a proxy. Direct TLS requests get Secure cookies anyway.
 	SecureCookies bool
-	Version       string
-	Logger        *slog.Logger
-	Stderr        io.Writer // where a generated admin password is printed once
+	// ScanCommand, when set, is run on every uploaded evidence file before
+	// it is accepted (for example "clamdscan --no-summary -"): see
+	// evidence.Scanner. Added for evidence files (issue 5).
+	ScanCommand string
+	Version     string
+	Logger      *slog.Logger
+	Stderr      io.Writer // where a generated admin password is printed once
 }
 
 // App is a running mamori.
@@ -45,6 +50,7 @@ type App struct {
 	Catalog *i18n.Catalog
 	Metrics *metrics.Registry
 	log     *slog.Logger
+	scanner *evidence.Scanner // nil: uploads are not scanned
 }
 
 // OpenDB opens and migrates storage; the command-line tools use it alone.
@@ -82,7 +88,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		d.Close()
 		return nil, fmt.Errorf("cannot load message catalogue: %w", err)
 	}
-	return &App{cfg: cfg, DB: d, Catalog: cat, Metrics: metrics.New(cfg.Version), log: cfg.Logger}, nil
+	scanner, err := evidence.NewScanner(cfg.ScanCommand)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("cannot use the scan command: %w", err)
+	}
+	if scanner != nil {
+		cfg.Logger.Info("evidence files are scanned before they are accepted", "command", scanner.String())
+	}
+	return &App{cfg: cfg, DB: d, Catalog: cat, Metrics: metrics.New(cfg.Version), log: cfg.Logger, scanner: scanner}, nil
 }
 
 // Close releases storage.
@@ -96,6 +110,8 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/api/", api.New(api.Config{DB: a.DB, Catalog: a.Catalog, Logger: a.log}))
 	mux.Handle("/", web.New(web.Config{DB: a.DB, Catalog: a.Catalog, Logger: a.log, SecureCookies: a.cfg.SecureCookies}))
 	var h http.Handler = mux
+	// Every upload, of any page or API route, is scanned by the same command.
+	h = evidence.Middleware(a.scanner, h)
 	// Metrics label requests by the pattern the innermost ServeMux matched.
 	h = a.Metrics.Middleware(nil, h)
 	h = httpx.SecurityHeaders(h)

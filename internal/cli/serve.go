@@ -12,7 +12,7 @@ import (
 )
 
 func serveCmd(st *storage) *cobra.Command {
-	var addr, logFormat string
+	var addr, logFormat, scanCommand string
 	var secure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,7 +31,7 @@ func serveCmd(st *storage) *cobra.Command {
 			a, err := app.Open(cmd.Context(), app.Config{
 				DataDir: st.data, DatabaseURL: st.database, Addr: addr,
 				AdminPassword: env("MAMORI_ADMIN_PASSWORD", ""), OrgName: env("MAMORI_ORG_NAME", ""),
-				SecureCookies: secure, Version: version(), Logger: slog.New(h), Stderr: cmd.ErrOrStderr(),
+				SecureCookies: secure, ScanCommand: scanCommand, Version: version(), Logger: slog.New(h), Stderr: cmd.ErrOrStderr(),
 			})
 			if err != nil {
 				return err
@@ -44,6 +44,8 @@ func serveCmd(st *storage) *cobra.Command {
 	cmd.Flags().StringVar(&logFormat, "log-format", env("MAMORI_LOG_FORMAT", "text"), "log format: text or json (env MAMORI_LOG_FORMAT)")
 	secureDefault, _ := strconv.ParseBool(env("MAMORI_SECURE_COOKIES", "false"))
 	cmd.Flags().BoolVar(&secure, "secure-cookies", secureDefault, "mark cookies Secure, for HTTPS through a proxy (env MAMORI_SECURE_COOKIES)")
+	cmd.Flags().StringVar(&scanCommand, "scan-command", env("MAMORI_SCAN_COMMAND", ""),
+		`command run on every uploaded evidence file, the file on its standard input: exit 0 accepts, 1 refuses, anything else is an error (for example "clamdscan --no-summary -"; env MAMORI_SCAN_COMMAND)`)
 	return cmd
 }
 
