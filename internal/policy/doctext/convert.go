@@ -73,7 +73,7 @@ func convert(name string, data []byte) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return string(normalise(text)), nil
+		return normaliseText(text), nil
 	case ".txt", ".text", "":
 		text, err := decodeText(data)
 		if err != nil {

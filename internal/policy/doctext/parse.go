@@ -35,6 +35,9 @@ import (
 //     none. Text is the Markdown after the number (after the heading line
 //     for a heading) up to the line where the next clause of any level
 //     starts, with the indentation its lines share removed.
+//   - A body beyond defuse's limits (thousands of '[' or '_', containers
+//     nested more than 32 deep) is read with those marks escaped, and its
+//     Text shows the backslashes; no real document comes near them.
 //   - Block quotes, code blocks, HTML blocks and tables never start a
 //     clause: they are quoted or literal material, so they belong to the
 //     text of the clause they stand in.
@@ -49,20 +52,123 @@ type start struct {
 	textStart int // offset of the clause's own text
 }
 
-// normalise turns CR LF and lone CR line ends into LF, so offsets, texts
-// and identifiers do not depend on the editor that wrote the body, and
-// invalid UTF-8 into U+FFFD: goldmark's Japanese line-break handling reads
-// runes and panics on a broken one (found by FuzzParse), and a body is
-// text, so nothing is lost that was readable.
+// normalise prepares a Markdown body for goldmark: normaliseText, then
+// defuse. Parse and Render both start here, so their offsets agree.
 func normalise(markdown string) []byte {
+	return defuse([]byte(normaliseText(markdown)))
+}
+
+// normaliseText turns CR LF and lone CR line ends into LF, so offsets,
+// texts and identifiers do not depend on the editor that wrote the body,
+// and invalid UTF-8 into U+FFFD: goldmark's Japanese line-break handling
+// reads runes and panics on a broken one (found by FuzzParse), and a body
+// is text, so nothing is lost that was readable.
+func normaliseText(markdown string) string {
 	if !utf8.ValidString(markdown) {
 		markdown = strings.ToValidUTF8(markdown, "\uFFFD")
 	}
-	if !strings.Contains(markdown, "\r") {
-		return []byte(markdown)
+	if strings.Contains(markdown, "\r") {
+		markdown = strings.ReplaceAll(markdown, "\r\n", "\n")
+		markdown = strings.ReplaceAll(markdown, "\r", "\n")
 	}
-	s := strings.ReplaceAll(markdown, "\r\n", "\n")
-	return []byte(strings.ReplaceAll(s, "\r", "\n"))
+	return markdown
+}
+
+// Limits beyond which defuse takes Markdown's meaning from characters.
+// goldmark, like many CommonMark parsers, takes quadratic time on some
+// inputs: many '[' (links that never close, or nest), many '_', and
+// containers nested thousands deep ("> > > …", "- - - …"). A body of
+// MaxBody characters built that way took minutes to render. No policy
+// document comes near these counts, so they cost real documents nothing.
+const (
+	maxBrackets   = 2000 // '[' in a body
+	maxUnderscore = 5000 // '_' in a body
+	maxNesting    = 32   // container marks at the start of one line
+)
+
+// defuse escapes, only in a body past the limits above, the characters
+// that make goldmark slow: every '[' (no links then) or every '_' (no
+// _emphasis_), and the container marks of a line after the first
+// maxNesting. The result renders those characters as written. Bodies
+// within the limits are returned unchanged.
+func defuse(src []byte) []byte {
+	escapeAll := func(src []byte, c byte) []byte {
+		out := make([]byte, 0, len(src)+bytes.Count(src, []byte{c}))
+		for i, b := range src {
+			if b == c && (i == 0 || src[i-1] != '\\') {
+				out = append(out, '\\')
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	if bytes.Count(src, []byte("[")) > maxBrackets {
+		src = escapeAll(src, '[')
+	}
+	if bytes.Count(src, []byte("_")) > maxUnderscore {
+		src = escapeAll(src, '_')
+	}
+	if !deeplyNested(src) {
+		return src
+	}
+	var out []byte
+	for line := range bytes.Lines(src) {
+		if at := nestingCut(line); at >= 0 {
+			out = append(out, line[:at]...)
+			out = append(out, '\\')
+			out = append(out, line[at:]...)
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out
+}
+
+// deeplyNested reports whether any line starts with more than maxNesting
+// container marks.
+func deeplyNested(src []byte) bool {
+	for line := range bytes.Lines(src) {
+		if nestingCut(line) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// nestingCut returns the offset of the container mark past maxNesting at
+// the start of line ('>', a list bullet '-', '*', '+' or an ordered mark
+// "1." followed by a blank), or -1 when there are not that many. The
+// backslash defuse puts there turns the rest of the line into text.
+func nestingCut(line []byte) int {
+	marks := 0
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == ' ' || c == '\t':
+			continue
+		case c == '>' || ((c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t')):
+			marks++
+			if marks > maxNesting {
+				return i
+			}
+		case c >= '0' && c <= '9':
+			// An ordered list mark, "1." or "1)", nests as well.
+			j := i
+			for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			if j+1 >= len(line) || (line[j] != '.' && line[j] != ')') || (line[j+1] != ' ' && line[j+1] != '\t') {
+				return -1
+			}
+			marks++
+			if marks > maxNesting {
+				return i
+			}
+			i = j
+		default:
+			return -1
+		}
+	}
+	return -1
 }
 
 // scan parses src and finds the clause starts in document order.

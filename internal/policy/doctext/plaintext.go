@@ -29,7 +29,7 @@ import (
 func FromPlainText(text string) string {
 	text = strings.TrimPrefix(text, "\uFEFF")
 	var units []unit
-	for _, line := range strings.Split(string(normalise(text)), "\n") {
+	for _, line := range strings.Split(normaliseText(text), "\n") {
 		line = strings.TrimRight(line, " \t\u3000")
 		if strings.TrimLeft(line, " \t\u3000") == "" {
 			continue

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // allowedTags are the elements Render may write.
@@ -156,5 +157,42 @@ func TestRenderAnchorsMatchParse(t *testing.T) {
 	}
 	if strings.Contains(string(RenderClause(md)), " id=") {
 		t.Error("RenderClause must not write anchors")
+	}
+}
+
+// TestPathologicalInputs: bodies of about MaxBody characters built to make
+// a CommonMark parser quadratic (they took from seconds to minutes before
+// defuse) render in well under a second each, and keep their characters.
+func TestPathologicalInputs(t *testing.T) {
+	t.Parallel()
+	n := 75000
+	cases := map[string]string{
+		"nested brackets":      strings.Repeat("[", 2*n) + strings.Repeat("]", 2*n),
+		"unclosed links":       strings.Repeat("[a](b", n),
+		"unclosed angle links": strings.Repeat("[a](<b", n),
+		"empty links":          strings.Repeat("[](", n),
+		"nested lists":         strings.Repeat("- ", 2*n) + "x",
+		"nested ordered lists": strings.Repeat("1. ", n) + "x",
+		"nested quotes":        strings.Repeat("> ", 2*n) + "x",
+		"underscores":          strings.Repeat("a_", 2*n),
+	}
+	for name, md := range cases {
+		start := time.Now()
+		out := Render(md)
+		_ = Parse(md)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: %v", name, d)
+		}
+		if err := checkInert(string(out)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Within the limits nothing is touched.
+	if got := string(defuse([]byte("[a](b) _c_ > > x"))); got != "[a](b) _c_ > > x" {
+		t.Errorf("defuse changed an ordinary body: %q", got)
+	}
+	deep := strings.Repeat("> ", maxNesting+1) + "x"
+	if got := string(defuse([]byte(deep))); got != strings.Repeat("> ", maxNesting)+`\> x` {
+		t.Errorf("defuse of a deep line: %q", got)
 	}
 }
