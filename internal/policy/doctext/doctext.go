@@ -2,6 +2,14 @@
 // safely, the clause structure with its stable identifiers (6-(3)-①),
 // conversion from plain text and .docx, and the comparison of two versions
 // clause by clause and within a clause. It touches no storage.
+//
+// The clause rule (what starts a clause, how identifiers are formed) is
+// written out at the top of parse.go and shown by example in
+// TestClauseRule; Parse and Render share it, so every identifier Parse
+// returns is an anchor "c-"+Ident in Render's HTML. Files: number.go
+// (clause numbers), parse.go, render.go (goldmark + bluemonday),
+// plaintext.go (FromPlainText, the page-break repair), convert.go and
+// docx.go (uploads), compare.go and diff.go (versions).
 package doctext
 
 // Clause is one numbered part of a document: a section ("6"), an item
