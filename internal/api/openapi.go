@@ -13,6 +13,7 @@ import (
 	"mamori/internal/asset"
 	"mamori/internal/assetfile"
 	"mamori/internal/authz"
+	"mamori/internal/inspection"
 	"mamori/internal/org"
 	"mamori/internal/policy"
 	"mamori/internal/policy/doctext"
@@ -240,6 +241,59 @@ var operations = map[string]operation{
 	"POST " + Prefix + "/documents/{id}/versions/{vid}/comments": {ID: "createDocumentComment", Tag: "documents", Summary: "Comment on a version in review",
 		Description: "clause is a clause id of the version (e.g. 6-(3)-①), or empty for the whole.",
 		Body:        typeOf[commentInput](), Response: typeOf[policy.Comment](), Status: 201, Conflict: true},
+
+	// Self-inspection (自己点検): inspection.go.
+	"GET " + Prefix + "/checklists": {ID: "listChecklists", Tag: "checklists", Summary: "Checklist templates (点検表), newest version first",
+		Query:    append(slices.Clone(pageParams), param{"status", enumOf(inspection.ChecklistStatuses), "draft, active (used by campaigns, never changes) or retired."}),
+		Response: typeOf[inspection.Checklist](), List: true, Status: 200},
+	"POST " + Prefix + "/checklists": {ID: "createChecklist", Tag: "checklists", Summary: "Create a checklist (a draft) with its items",
+		Description: `For example {"title":"令和8年度 自己点検表","items":[{"code":"1-1","category":"人的セキュリティ","question":"離席時に画面をロックしているか",` +
+			`"respondent":"all","priority":true,"clause_text":"基本方針 6-(3)-①; 対策基準 2-(1)"}],"activate":true}. respondent is all, manager ` +
+			"(情報セキュリティ責任者・管理者) or system_admin (情報システム管理者); clauses are given as clause_text or as [{\"document_id\",\"clause\"}] " +
+			"and must be clauses of a document's version in effect. activate puts it into use at once.",
+		Body: typeOf[checklistCreateInput](), Response: typeOf[checklistView](), Status: 201},
+	"POST " + Prefix + "/checklists/import": {ID: "importChecklist", Tag: "checklists", Summary: "Check or import a checklist workbook",
+		Description: "An Excel workbook (the sheet 点検表, else the first; or a CSV) with the header 番号, 分類, 点検項目, 回答者, 確認する証跡, 重点, 関連条項 " +
+			"(English code, category, question, respondent, evidence, priority, clauses too) in the multipart field file. dry_run=true reports every row " +
+			"and problem (by row and column) and writes nothing. Otherwise the items go, in one transaction, to a new checklist (title), replace a draft's " +
+			"items or become a new version (checklist_id); a file with any problem writes nothing and is answered 400 with each problem as a field (rows.3.respondent).",
+		Query: []param{
+			{"dry_run", boolean, "Only check; default false."},
+			{"checklist_id", idParam, "A draft to replace the items of, or a checklist to make a new version of; none: a new checklist."},
+			{"title", str, "The new checklist's title (required without checklist_id)."},
+			{"description", str, "The new checklist's description."},
+		},
+		Upload: true, Response: typeOf[templateReportView](), Status: 200},
+	"GET " + Prefix + "/checklists/{id}": {ID: "getChecklist", Tag: "checklists", Summary: "A checklist version with its items and their clauses",
+		Response: typeOf[checklistView](), Status: 200},
+	"GET " + Prefix + "/campaigns": {ID: "listCampaigns", Tag: "campaigns", Summary: "Self-inspection campaigns, newest first",
+		Description: "Every campaign for those who manage campaigns or read results; the ones the caller answers for everyone else.",
+		Query:       append(slices.Clone(pageParams), param{"status", enumOf(inspection.CampaignStatuses), "planned, open or closed."}),
+		Response:    typeOf[inspection.Campaign](), List: true, Status: 200},
+	"POST " + Prefix + "/campaigns": {ID: "createCampaign", Tag: "campaigns", Summary: "Plan a campaign (and open it)",
+		Description: `For example {"title":"令和8年度 自己点検","checklist_id":"3","starts_on":"令和8年4月1日","ends_on":"2026-04-30","department_ids":["2","5"],"open":true}. ` +
+			"The active people of the departments and those below them (and person_ids) answer: items for everyone, items for managers when they are " +
+			"情報セキュリティ責任者・管理者 of a department covered or of their own, items for system administrators when they are 情報システム管理者. " +
+			"Results are compared with previous_id, by default the latest closed campaign (no_previous: none). Respondents are fixed when it opens.",
+		Body: typeOf[campaignCreateInput](), Response: typeOf[campaignView](), Status: 201},
+	"GET " + Prefix + "/campaigns/{id}": {ID: "getCampaign", Tag: "campaigns", Summary: "A campaign, the caller's progress, and progress per department",
+		Description: "404 for a campaign the caller neither answers nor manages nor reads the results of. progress is within the caller's reach of results.",
+		Response:    typeOf[campaignView](), Status: 200},
+	"POST " + Prefix + "/campaigns/{id}/open": {ID: "openCampaign", Tag: "campaigns", Summary: "Open a planned campaign: fix the respondents",
+		Description: "409 when it is not planned (kept in the trail).", Response: typeOf[campaignView](), Status: 200, Conflict: true},
+	"POST " + Prefix + "/campaigns/{id}/close": {ID: "closeCampaign", Tag: "campaigns", Summary: "Close an open campaign: its answers are locked",
+		Description: "409 when it is not open (kept in the trail).", Response: typeOf[campaignView](), Status: 200, Conflict: true},
+	"GET " + Prefix + "/campaigns/{id}/answers": {ID: "listCampaignAnswers", Tag: "campaigns", Summary: "Answers: the caller's own, one respondent's, or all in reach",
+		Description: "Without scope: the items the caller (or person_id, for those who read results of the person's department) is asked, with the answers so far, " +
+			"in one page. scope=managed: every answer within the caller's reach of results, by person and item, a page at a time.",
+		Query: append(slices.Clone(pageParams),
+			param{"scope", map[string]any{"type": "string", "enum": []string{"mine", "managed"}}, "mine (default) or managed."},
+			param{"person_id", idParam, "A respondent (with scope=mine)."}),
+		Response: typeOf[answerView](), List: true, Status: 200},
+	"PUT " + Prefix + "/campaigns/{id}/answers/{item_id}": {ID: "putCampaignAnswer", Tag: "campaigns", Summary: "Answer one item",
+		Description: `For example {"answer":"partial","comment":"共有端末のみ未対応"}: done (実施している), partial (一部実施), not_done (未実施) or na (該当なし). ` +
+			"Refused, and kept in the trail, for an item the caller is not asked (403) and once the campaign is closed or before it opens (409).",
+		Body: typeOf[answerInput](), Response: typeOf[answerView](), Status: 200, Conflict: true},
 
 	"GET " + Prefix + "/trail": {ID: "listTrail", Tag: "trail", Summary: "The 監査証跡, newest first",
 		Description: "The cursor is the seq of the last entry of the previous page. Dates (YYYY-MM-DD) are days in Japan time; a date as `to` includes that day.",

@@ -89,10 +89,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 			// Steps that need nothing but the record take no body.
 			bodyless := false
-			for _, suffix := range []string{"/disable", "/enable", "/versions", "/submit", "/approve", "/vote", "/acknowledge"} {
+			for _, suffix := range []string{"/disable", "/enable", "/versions", "/submit", "/approve", "/vote", "/acknowledge", "/open", "/close"} {
 				bodyless = bodyless || strings.HasSuffix(rt.Pattern, suffix)
 			}
-			takesBody := (rt.Method == "POST" || rt.Method == "PATCH") && !bodyless
+			takesBody := (rt.Method == "POST" || rt.Method == "PATCH" || rt.Method == "PUT") && !bodyless
 			// A body is JSON, or a file upload (multipart/form-data).
 			if takesBody != (o.RequestBody != nil) || takesBody && o.RequestBody.Content["application/json"] == nil &&
 				o.RequestBody.Content["multipart/form-data"] == nil {

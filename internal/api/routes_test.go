@@ -36,6 +36,10 @@ type fixture struct {
 	// audit is an engagement of S1 in fieldwork, action a corrective
 	// action raised from its finding (see auditFixture).
 	audit, action int64
+	// checklist is an active checklist, campaign an open campaign of it
+	// (planned for /open) that every role holder answers, item its first
+	// item (see inspectionFixture).
+	checklist, campaign, item int64
 }
 
 // routeRoleTable is THE route × role table: for every route of the API,
@@ -100,6 +104,17 @@ var routeRoleTable = []struct {
 	{"POST /api/v1/documents/{id}/versions/{vid}/comments", commentBody, 201 /*     */, "F A A A F F F A F F F"},
 	{"GET /api/v1/trail", nil, 200 /*                                */, "A A A F F F F F F A F"},
 	{"GET /api/v1/trail/head", nil, 200 /*                           */, "A A A F F F F F F A F"},
+	{"GET /api/v1/checklists", nil, 200 /*                           */, "F A A A A F F F F A F"},
+	{"POST /api/v1/checklists", newChecklistBody, 201 /*             */, "F A A F F F F F F F F"},
+	{"POST /api/v1/checklists/import", importChecklistBody, 200 /*   */, "F A A F F F F F F F F"},
+	{"GET /api/v1/checklists/{id}", nil, 200 /*                      */, "F A A A A F F F F A F"},
+	{"GET /api/v1/campaigns", nil, 200 /*                            */, "A A A A A A A A A A A"},
+	{"POST /api/v1/campaigns", newCampaignBody, 201 /*               */, "F A A F F F F F F F F"},
+	{"GET /api/v1/campaigns/{id}", nil, 200 /*                       */, "A A A A A A A A A A A"},
+	{"POST /api/v1/campaigns/{id}/open", nil, 200 /*                 */, "F A A F F F F F F F F"},
+	{"POST /api/v1/campaigns/{id}/close", nil, 200 /*                */, "F A A F F F F F F F F"},
+	{"GET /api/v1/campaigns/{id}/answers", nil, 200 /*               */, "A A A A A A A A A A A"},
+	{"PUT /api/v1/campaigns/{id}/answers/{item_id}", answerBody, 200, "A A A A A A A A A A A"},
 	{"GET /api/v1/audits", nil, 200 /*                               */, "F A A A A F F A F A F"},
 	{"POST /api/v1/audits", newAuditBody, 201 /*                     */, "F A A F F F F F F F F"},
 	{"GET /api/v1/audits/{id}", nil, 200 /*                          */, "F A A A A F F A F A F"},
@@ -156,6 +171,11 @@ func pathFor(t *testing.T, pattern string, f fixture) string {
 		if strings.HasSuffix(p, "/compare") {
 			p += "?from=" + id(f.version) + "&to=" + id(f.version)
 		}
+	case strings.HasPrefix(p, "/api/v1/checklists/{id}"):
+		p = strings.Replace(p, "{id}", id(f.checklist), 1)
+	case strings.HasPrefix(p, "/api/v1/campaigns/{id}"):
+		p = strings.Replace(p, "{id}", id(f.campaign), 1)
+		p = strings.Replace(p, "{item_id}", id(f.item), 1)
 	case strings.HasPrefix(p, "/api/v1/audits/{id}"):
 		p = strings.Replace(p, "{id}", id(f.audit), 1)
 	case strings.HasPrefix(p, "/api/v1/actions/{id}"):
@@ -219,6 +239,9 @@ func TestRouteRoleTable(t *testing.T) {
 				}
 				if strings.Contains(pattern, "/audits") || strings.Contains(pattern, "/actions") || strings.Contains(pattern, "/findings") {
 					f.audit, f.action = e.auditFixture(t, row.route, f)
+				}
+				if strings.Contains(pattern, "/checklists") || strings.Contains(pattern, "/campaigns") {
+					f.checklist, f.campaign, f.item = e.inspectionFixture(t, row.route)
 				}
 				q := req{Method: method, Path: pathFor(t, pattern, f), Token: holder.Token}
 				if row.body != nil {

@@ -446,6 +446,19 @@ func ReadTemplate(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Pri
 	return ParseTemplate(r, name, size, idx)
 }
 
+// TitleFromFileName is a new checklist's title when none is given: the
+// file's name without its extension ("令和8年度 自己点検表.xlsx").
+func TitleFromFileName(name string) string {
+	name = strings.TrimSpace(name)
+	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.LastIndex(name, "."); i > 0 {
+		name = name[:i]
+	}
+	return clipText(name, maxTitle)
+}
+
 // ImportTarget says where imported items go: a new checklist (ChecklistID
 // 0, with Title), the draft ChecklistID (its items replaced), or a new
 // version of the active or retired ChecklistID.

@@ -84,7 +84,7 @@ func inspImportTarget(r *http.Request, data *inspChecklistImportPage) (inspectio
 		}
 		t.ChecklistID = n
 	}
-	return t, t.Validate()
+	return t, nil
 }
 
 // checklistImportDryRun checks an uploaded checklist and shows what
@@ -114,6 +114,13 @@ func (s *Server) checklistImportDryRun(w http.ResponseWriter, r *http.Request) e
 		return s.renderForm(w, r, "checklist_import", "checklist.import_title", data, err)
 	}
 	data.FileName = fh.Filename
+	if target.ChecklistID == 0 && target.Title == "" {
+		target.Title = inspection.TitleFromFileName(fh.Filename)
+		data.Title = target.Title
+	}
+	if err := target.Validate(); err != nil {
+		return s.renderForm(w, r, "checklist_import", "checklist.import_title", data, err)
+	}
 	f, err := fh.Open()
 	if err != nil {
 		return err
