@@ -132,7 +132,7 @@ func loadScope(ctx context.Context, q db.Querier, sc scope.Scope, id int64) ([]S
 		e.Kind = ScopeKind(kind)
 		switch e.Kind {
 		case ScopeDepartment:
-			e.Label = strings.TrimSpace(parent + " " + dept)
+			e.Label = strings.TrimSpace(parent + "　" + dept)
 		case ScopeSystem:
 			e.Label = asset
 		}
@@ -203,10 +203,10 @@ type Input struct {
 	Objective   string   `json:"objective"`
 	StartsOn    string   `json:"starts_on"`
 	EndsOn      string   `json:"ends_on"`
-	Departments []int64  `json:"departments,omitempty"`
-	Systems     []int64  `json:"systems,omitempty"`
+	Departments IDs      `json:"departments,omitempty"`
+	Systems     IDs      `json:"systems,omitempty"`
 	Clauses     []string `json:"clauses,omitempty"`
-	Auditors    []int64  `json:"auditors,omitempty"`
+	Auditors    IDs      `json:"auditors,omitempty"`
 	Lead        int64    `json:"lead,string,omitempty"`
 	Version     int64    `json:"version,omitempty"`
 }
@@ -223,6 +223,10 @@ func (in *Input) Validate() validate.Errors {
 	}
 	if in.Lead != 0 && !slices.Contains(in.Auditors, in.Lead) {
 		in.Auditors = append(in.Auditors, in.Lead)
+	}
+	// One auditor is the lead without saying so.
+	if in.Lead == 0 && len(in.Auditors) == 1 {
+		in.Lead = in.Auditors[0]
 	}
 	return e
 }
@@ -421,7 +425,7 @@ func departmentName(ctx context.Context, q db.Querier, sc scope.Scope, id int64)
 	}
 	if d.ParentID != 0 {
 		if p, err := org.GetDepartment(ctx, q, sc, d.ParentID); err == nil {
-			return p.Name + " " + d.Name
+			return p.Name + "　" + d.Name
 		}
 	}
 	return d.Name

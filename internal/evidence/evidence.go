@@ -387,3 +387,26 @@ func SetMaxBytes(ctx context.Context, tx *db.Tx, sc scope.Scope, n int64) error 
 	return trail.Record(ctx, tx, sc, trail.Change{Action: trail.Update, Entity: EntitySettings, EntityID: strconv.FormatInt(sc.OrgID, 10),
 		Before: map[string]int64{"evidence_max_bytes": before}, After: map[string]int64{"evidence_max_bytes": n}})
 }
+
+// Kind names the file's type for people: pdf, png, jpeg, xlsx, docx, csv
+// or text (message key "evidence.kind." + Kind).
+func (f File) Kind() string {
+	switch ct := f.ContentType; {
+	case ct == TypePDF:
+		return "pdf"
+	case ct == TypePNG:
+		return "png"
+	case ct == TypeJPEG:
+		return "jpeg"
+	case ct == TypeXLSX:
+		return "xlsx"
+	case ct == TypeDOCX:
+		return "docx"
+	case strings.HasPrefix(ct, TypeCSV):
+		return "csv"
+	}
+	return "text"
+}
+
+// SizeText is the file's size as people read it (124 B, 3 KB, 1.5 MB).
+func (f File) SizeText() string { return FormatSize(f.Size) }

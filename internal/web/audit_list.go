@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,7 @@ type auditListPage struct {
 	CanManage bool
 	PlanKinds []audit.PlanKind
 	MultiYear []audit.Plan // parents a yearly plan may sit under
-	ThisYear  int
+	ThisYear  string       // the current 年度, as the form shows it
 }
 
 // auditPlanRow is one plan in the list.
@@ -107,7 +108,8 @@ func (s *Server) auditListData(r *http.Request) (auditListPage, error) {
 	sc := httpx.Scope(r, id.Org.ID)
 	q := r.URL.Query()
 	page := auditListPage{Statuses: audit.Statuses, PlanKinds: audit.PlanKinds,
-		CanManage: authz.GrantFor(id.Principal, authz.ManageAudits).All, ThisYear: fiscalYearNow()}
+		CanManage: authz.GrantFor(id.Principal, authz.ManageAudits).All}
+	page.ThisYear = s.fiscalYears(r, fiscalYearNow(), fiscalYearNow())
 	plans, err := audit.ListPlans(ctx, s.db, sc, id.Principal)
 	if err != nil {
 		return page, err
@@ -177,13 +179,44 @@ func fiscalYearNow() int {
 	return t.Year()
 }
 
+// fiscalYearPattern reads a 年度 as offices write it: 2025, 2025年度,
+// 令和7年度, 令和元年, R7, H30 (full-width digits too, once folded).
+var fiscalYearPattern = regexp.MustCompile(`^(?:(令和|平成|[RrHh])\s*(元|[0-9]{1,2})|(?:FY|fy)?\s*([0-9]{4}))\s*(?:年度|年)?$`)
+
+// fiscalYearField reads a 年度 field into its Western year; empty is 0.
+func fiscalYearField(p formProblems, field, v string) int {
+	v = strings.TrimSpace(toHalfWidthDigits(v))
+	if v == "" {
+		return 0
+	}
+	m := fiscalYearPattern.FindStringSubmatch(v)
+	if m == nil {
+		validate.Errors(p).Add(field, "audit.fiscal_year_invalid")
+		return 0
+	}
+	if m[3] != "" {
+		y, _ := strconv.Atoi(m[3])
+		return y
+	}
+	n := 1
+	if m[2] != "元" {
+		n, _ = strconv.Atoi(m[2])
+	}
+	switch m[1] {
+	case "令和", "R", "r":
+		return 2018 + n
+	default: // 平成
+		return 1988 + n
+	}
+}
+
 // planInput reads the plan form.
 func planInput(r *http.Request) (audit.PlanInput, formProblems) {
 	p := formProblems{}
 	in := audit.PlanInput{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
 	in.ParentID = p.id("parent_id", r.PostFormValue("parent_id"))
-	in.YearFrom = int(p.int("year_from", r.PostFormValue("year_from"), 0))
-	in.YearTo = int(p.int("year_to", r.PostFormValue("year_to"), 0))
+	in.YearFrom = fiscalYearField(p, "year_from", r.PostFormValue("year_from"))
+	in.YearTo = fiscalYearField(p, "year_to", r.PostFormValue("year_to"))
 	in.Version = p.int("version", r.PostFormValue("version"), 0)
 	return in, p
 }
@@ -230,6 +263,8 @@ type auditPlanPage struct {
 	CanManage bool
 	BodyLines []string
 	NextURL   string
+	// YearFrom and YearTo are the plan's 年度 as the form shows them.
+	YearFrom, YearTo string
 }
 
 func (s *Server) auditPlanShow(w http.ResponseWriter, r *http.Request) error {
@@ -253,7 +288,8 @@ func (s *Server) auditPlanData(r *http.Request) (auditPlanPage, error) {
 		return auditPlanPage{}, err
 	}
 	page := auditPlanPage{P: plan, Years: s.fiscalYears(r, plan.YearFrom, plan.YearTo),
-		CanManage: authz.GrantFor(id.Principal, authz.ManageAudits).All, BodyLines: strings.Split(plan.Body, "\n")}
+		CanManage: authz.GrantFor(id.Principal, authz.ManageAudits).All, BodyLines: strings.Split(plan.Body, "\n"),
+		YearFrom: s.fiscalYears(r, plan.YearFrom, plan.YearFrom), YearTo: s.fiscalYears(r, plan.YearTo, plan.YearTo)}
 	plans, err := audit.ListPlans(ctx, s.db, sc, id.Principal)
 	if err != nil {
 		return page, err

@@ -163,7 +163,9 @@ func (s *Server) auditShowData(r *http.Request, fs auditFormState) (auditShowPag
 	}
 	reached := slices.Index(auditSteps, a.Status)
 	for i, st := range auditSteps {
-		page.Steps = append(page.Steps, auditStep{Key: st.Key(), Done: reached >= 0 && i < reached, Current: i == reached})
+		// The last step reached is done, not under way.
+		done := reached >= 0 && (i < reached || a.Status == audit.Final)
+		page.Steps = append(page.Steps, auditStep{Key: st.Key(), Done: done, Current: i == reached && !done})
 	}
 	depts, names, err := s.allDepartments(ctx, sc)
 	if err != nil {
