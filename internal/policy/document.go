@@ -312,13 +312,18 @@ func check(ctx context.Context, q db.Querier, sc scope.Scope, r reader, in *Docu
 // checkClauses refuses a body whose clause identifiers repeat: other
 // modules link to a clause by its identifier, which must name one clause.
 func checkClauses(e validate.Errors, field, body string) {
-	seen := map[string]bool{}
+	// Parse keeps a repeated number apart with a suffix (and marks it),
+	// so other modules' links stay unambiguous; a draft is refused with
+	// the number as the author wrote it.
 	for _, c := range doctext.Parse(body) {
-		if seen[c.Ident] {
-			e.Add(field, "policy.duplicate_clause", c.Ident)
+		if c.Duplicate {
+			ident := c.Ident
+			if i := strings.LastIndex(ident, "_"); i > 0 {
+				ident = ident[:i]
+			}
+			e.Add(field, "policy.duplicate_clause", ident)
 			return
 		}
-		seen[c.Ident] = true
 	}
 }
 
