@@ -198,11 +198,15 @@ type EvidenceRefused struct {
 	Err    error
 }
 
-func (e *EvidenceRefused) Error() string { return fmt.Sprintf("evidence of item %d: %v", e.ItemID, e.Err) }
+func (e *EvidenceRefused) Error() string {
+	return fmt.Sprintf("evidence of item %d: %v", e.ItemID, e.Err)
+}
 func (e *EvidenceRefused) Unwrap() error { return e.Err }
 
 // Field is the form field the refusal concerns: "answers.<item id>.file".
-func (e *EvidenceRefused) Field() string { return "answers." + strconv.FormatInt(e.ItemID, 10) + ".file" }
+func (e *EvidenceRefused) Field() string {
+	return "answers." + strconv.FormatInt(e.ItemID, 10) + ".file"
+}
 
 // Problem is the refusal as a field problem, with its message arguments.
 func (e *EvidenceRefused) Problem() validate.Problem {
@@ -373,13 +377,26 @@ func SaveAnswers(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Princip
 	return loadRespondent(ctx, tx, sc, campaignID, p.PersonID)
 }
 
-// tally moves a campaign's count of an answer for an item and department.
+// tally moves a campaign's counts of an answer for an item and department:
+// per item and department, per item, per department.
 func tally(ctx context.Context, tx *db.Tx, sc scope.Scope, campaignID, itemID, deptID int64, a Answer, delta int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_tallies (org_id, campaign_id, item_id, department_id, answer, n) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (campaign_id, item_id, department_id, answer) DO UPDATE SET n = campaign_tallies.n + excluded.n`,
-		sc.OrgID, campaignID, itemID, deptID, string(a), delta)
-	if err != nil {
-		return fmt.Errorf("cannot count answer: %w", err)
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO campaign_tallies (org_id, campaign_id, item_id, department_id, answer, n) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (campaign_id, item_id, department_id, answer) DO UPDATE SET n = campaign_tallies.n + excluded.n`,
+			[]any{sc.OrgID, campaignID, itemID, deptID, string(a), delta}},
+		{`INSERT INTO campaign_item_tallies (org_id, campaign_id, item_id, answer, n) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (campaign_id, item_id, answer) DO UPDATE SET n = campaign_item_tallies.n + excluded.n`,
+			[]any{sc.OrgID, campaignID, itemID, string(a), delta}},
+		{`INSERT INTO campaign_department_tallies (org_id, campaign_id, department_id, answer, n) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (campaign_id, department_id, answer) DO UPDATE SET n = campaign_department_tallies.n + excluded.n`,
+			[]any{sc.OrgID, campaignID, deptID, string(a), delta}},
+	} {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("cannot count answer: %w", err)
+		}
 	}
 	return nil
 }

@@ -50,7 +50,10 @@ func TestCampaignValidation(t *testing.T) {
 			wantField(t, err, c.field, c.key)
 		}
 		var c inspection.Campaign
-		e.tx(func(tx *db.Tx) (err error) { c, err = inspection.CreateCampaign(ctx, tx, e.sc, e.pDirector, ok); return err })
+		e.tx(func(tx *db.Tx) (err error) {
+			c, err = inspection.CreateCampaign(ctx, tx, e.sc, e.pDirector, ok)
+			return err
+		})
 		if c.StartsOn != "2026-04-01" || c.EndsOn != "2026-04-30" || c.Status != inspection.CampaignPlanned || len(c.Targets) != 1 ||
 			c.Targets[0].Name != "総務部" || c.Respondents != 0 {
 			t.Fatalf("planned %+v", c)
@@ -172,11 +175,11 @@ func TestAnswers(t *testing.T) {
 
 		// Bad input: the whole submission is refused and nothing is saved.
 		bad := []struct {
-			name     string
-			who      int // 0 alice, 1 carol (not asked)
-			in       []inspection.AnswerInput
-			field    string // a validation problem, or
-			refusal  string // a refusal
+			name      string
+			who       int // 0 alice, 1 carol (not asked)
+			in        []inspection.AnswerInput
+			field     string // a validation problem, or
+			refusal   string // a refusal
 			forbidden bool
 		}{
 			{"unknown answer", 0, []inspection.AnswerInput{{ItemID: i11.ID, Answer: "done"}, {ItemID: i12.ID, Answer: "maybe"}}, "answers." + idStr(i12.ID) + ".answer", "", false},

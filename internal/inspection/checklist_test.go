@@ -127,7 +127,10 @@ func TestChecklistLifeCycle(t *testing.T) {
 		}
 
 		// Activation freezes it.
-		e.tx(func(tx *db.Tx) (err error) { c, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, c.ID); return err })
+		e.tx(func(tx *db.Tx) (err error) {
+			c, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, c.ID)
+			return err
+		})
 		if c.Status != inspection.ChecklistActive || c.Editable() {
 			t.Fatalf("activated %+v", c)
 		}
@@ -161,7 +164,10 @@ func TestChecklistLifeCycle(t *testing.T) {
 
 		// A new version copies the items; activating it retires the first.
 		var v2 inspection.Checklist
-		e.tx(func(tx *db.Tx) (err error) { v2, err = inspection.NewVersion(ctx, tx, e.sc, e.pDirector, c.ID, nil); return err })
+		e.tx(func(tx *db.Tx) (err error) {
+			v2, err = inspection.NewVersion(ctx, tx, e.sc, e.pDirector, c.ID, nil)
+			return err
+		})
 		if v2.VersionNo != 2 || v2.PreviousID != c.ID || v2.ItemCount != 4 || v2.Status != inspection.ChecklistDraft {
 			t.Fatalf("version 2 %+v", v2)
 		}
@@ -172,7 +178,10 @@ func TestChecklistLifeCycle(t *testing.T) {
 			}
 			return err
 		})
-		e.tx(func(tx *db.Tx) (err error) { v2, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, v2.ID); return err })
+		e.tx(func(tx *db.Tx) (err error) {
+			v2, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, v2.ID)
+			return err
+		})
 		first, err := inspection.GetChecklist(ctx, d, e.sc, e.pDirector, c.ID)
 		if err != nil || first.Status != inspection.ChecklistRetired {
 			t.Fatalf("first version after the second's activation: %+v %v", first, err)

@@ -94,21 +94,24 @@ func CampaignTrend(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Pr
 	if err != nil {
 		return tr, err
 	}
-	drows, err := q.QueryContext(ctx, `SELECT t.campaign_id, t.department_id, t.answer, SUM(t.n) FROM campaign_tallies t
-		WHERE t.org_id = ? AND `+in+` AND `+cond+` GROUP BY t.campaign_id, t.department_id, t.answer`, args...)
+	deptTable, itemTable := "campaign_tallies", "campaign_tallies"
+	if reach.All {
+		deptTable, itemTable = "campaign_department_tallies", "campaign_item_tallies"
+	}
+	drows, err := q.QueryContext(ctx, `SELECT t.campaign_id, t.department_id, `+countColumns+` FROM `+deptTable+` t
+		WHERE t.org_id = ? AND `+in+` AND `+cond+` GROUP BY t.campaign_id, t.department_id`, args...)
 	if err != nil {
 		return tr, fmt.Errorf("cannot count results by department: %w", err)
 	}
 	byBureau := map[int64][]*Counts{}
 	for drows.Next() {
 		var cid, dept int64
-		var a string
-		var cnt int
-		if err := drows.Scan(&cid, &dept, &a, &cnt); err != nil {
+		var cnt Counts
+		if err := drows.Scan(&cid, &dept, &cnt.Done, &cnt.Partial, &cnt.NotDone, &cnt.NA); err != nil {
 			drows.Close()
 			return tr, fmt.Errorf("cannot read result: %w", err)
 		}
-		tr.Overall[col[cid]].add(Answer(a), cnt)
+		tr.Overall[col[cid]].plus(cnt)
 		b := depts.bureau(dept)
 		cells := byBureau[b]
 		if cells == nil {
@@ -118,7 +121,7 @@ func CampaignTrend(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Pr
 		if cells[col[cid]] == nil {
 			cells[col[cid]] = &Counts{}
 		}
-		cells[col[cid]].add(Answer(a), cnt)
+		cells[col[cid]].plus(cnt)
 	}
 	drows.Close()
 	if err := drows.Err(); err != nil {
@@ -146,8 +149,8 @@ func CampaignTrend(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Pr
 
 	// Per clause: tallies per item, added up over the items that check
 	// each clause.
-	irows, err := q.QueryContext(ctx, `SELECT t.campaign_id, t.item_id, t.answer, SUM(t.n) FROM campaign_tallies t
-		WHERE t.org_id = ? AND `+in+` AND `+cond+` GROUP BY t.campaign_id, t.item_id, t.answer`, args...)
+	irows, err := q.QueryContext(ctx, `SELECT t.campaign_id, t.item_id, `+countColumns+` FROM `+itemTable+` t
+		WHERE t.org_id = ? AND `+in+` AND `+cond+` GROUP BY t.campaign_id, t.item_id`, args...)
 	if err != nil {
 		return tr, fmt.Errorf("cannot count results by item: %w", err)
 	}
@@ -155,18 +158,12 @@ func CampaignTrend(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Pr
 	perItem := map[ik]*Counts{}
 	for irows.Next() {
 		var k ik
-		var a string
-		var cnt int
-		if err := irows.Scan(&k.campaign, &k.item, &a, &cnt); err != nil {
+		var cnt Counts
+		if err := irows.Scan(&k.campaign, &k.item, &cnt.Done, &cnt.Partial, &cnt.NotDone, &cnt.NA); err != nil {
 			irows.Close()
 			return tr, fmt.Errorf("cannot read result: %w", err)
 		}
-		c := perItem[k]
-		if c == nil {
-			c = &Counts{}
-			perItem[k] = c
-		}
-		c.add(Answer(a), cnt)
+		perItem[k] = &cnt
 	}
 	irows.Close()
 	if err := irows.Err(); err != nil {

@@ -30,7 +30,7 @@ type env struct {
 	d  *db.DB
 	sc scope.Scope // acting as the director
 
-	somu, somuKa, kikaku, kikakuKa, fukushi org.Department
+	somu, somuKa, kikaku, kikakuKa, fukushi                            org.Department
 	director, officer, manager, alice, gone, bob, dave, carol, auditor org.Person
 
 	basic, standard int64 // documents

@@ -417,9 +417,13 @@ type Results struct {
 	Departments []DeptLine   `json:"departments"`
 	Clauses     []ClauseLine `json:"clauses"`
 	// NotDone lists item × department with 未実施 answers, for raising
-	// corrective actions.
-	NotDone []NotDoneCell `json:"not_done"`
+	// corrective actions: the first MaxNotDone of NotDoneTotal.
+	NotDone      []NotDoneCell `json:"not_done"`
+	NotDoneTotal int           `json:"not_done_total"`
 }
+
+// MaxNotDone bounds the 未実施 cells a results listing holds.
+const MaxNotDone = 500
 
 // NotDoneCell is an item with 未実施 answers in a department, and the
 // corrective action raised for it, if any.
@@ -434,34 +438,47 @@ type NotDoneCell struct {
 	ActionStatus string `json:"action_status,omitempty"`
 }
 
-// tallyRow is one GROUP BY row of campaign_tallies.
-type tallyRow struct {
-	key    int64
-	answer Answer
-	n      int
-}
+// countColumns sums a tally query's answers into one column each, so a
+// GROUP BY by item or department reads the tallies in key order without
+// sorting them.
+const countColumns = `SUM(CASE WHEN t.answer = 'done' THEN t.n ELSE 0 END), SUM(CASE WHEN t.answer = 'partial' THEN t.n ELSE 0 END),
+	SUM(CASE WHEN t.answer = 'not_done' THEN t.n ELSE 0 END), SUM(CASE WHEN t.answer = 'na' THEN t.n ELSE 0 END)`
 
-// tallies runs a GROUP BY over a campaign's tallies by one column.
-func tallies(ctx context.Context, q db.Querier, sc scope.Scope, reach Reach, campaignID int64, by string) ([]tallyRow, error) {
+// tallies runs a GROUP BY over a campaign's tallies by one column
+// (item_id or department_id), within the reach.
+func tallies(ctx context.Context, q db.Querier, sc scope.Scope, reach Reach, campaignID int64, by string) (map[int64]*Counts, error) {
+	// The whole organisation's readers read the counts already summed.
+	table := "campaign_tallies"
+	if reach.All {
+		table = map[string]string{"item_id": "campaign_item_tallies", "department_id": "campaign_department_tallies"}[by]
+	}
 	cond, args := reach.condition("t.department_id", sc.OrgID)
-	rows, err := q.QueryContext(ctx, `SELECT t.`+by+`, t.answer, SUM(t.n) FROM campaign_tallies t
-		WHERE t.org_id = ? AND t.campaign_id = ? AND `+cond+` GROUP BY t.`+by+`, t.answer`,
+	rows, err := q.QueryContext(ctx, `SELECT t.`+by+`, `+countColumns+` FROM `+table+` t
+		WHERE t.org_id = ? AND t.campaign_id = ? AND `+cond+` GROUP BY t.`+by,
 		append([]any{sc.OrgID, campaignID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count results of campaign %d: %w", campaignID, err)
 	}
 	defer rows.Close()
-	var out []tallyRow
+	out := map[int64]*Counts{}
 	for rows.Next() {
-		var t tallyRow
-		var a string
-		if err := rows.Scan(&t.key, &a, &t.n); err != nil {
+		var key int64
+		var c Counts
+		if err := rows.Scan(&key, &c.Done, &c.Partial, &c.NotDone, &c.NA); err != nil {
 			return nil, fmt.Errorf("cannot read result: %w", err)
 		}
-		t.answer = Answer(a)
-		out = append(out, t)
+		out[key] = &c
 	}
 	return out, rows.Err()
+}
+
+// sum adds counts up.
+func sum(m map[int64]*Counts) Counts {
+	var total Counts
+	for _, c := range m {
+		total.plus(*c)
+	}
+	return total
 }
 
 // clauseCounts adds item counts up per clause: a clause's answers are
@@ -485,20 +502,6 @@ func clauseCounts(items []Item, counts map[int64]*Counts) map[ClauseRef]*Counts 
 	return out
 }
 
-// itemCounts turns item_id tallies into counts per item.
-func itemCounts(rows []tallyRow) map[int64]*Counts {
-	out := map[int64]*Counts{}
-	for _, t := range rows {
-		ct := out[t.key]
-		if ct == nil {
-			ct = &Counts{}
-			out[t.key] = ct
-		}
-		ct.add(t.answer, t.n)
-	}
-	return out
-}
-
 // CampaignResults computes a campaign's results, compared with its
 // previous campaign: per item (matched by 番号, else by question), per
 // department and per clause. Every count is a GROUP BY over the tallies.
@@ -516,14 +519,11 @@ func CampaignResults(ctx context.Context, q db.Querier, sc scope.Scope, p authz.
 	if err != nil {
 		return res, err
 	}
-	byItem, err := tallies(ctx, q, sc, reach, campaignID, "item_id")
+	counts, err := tallies(ctx, q, sc, reach, campaignID, "item_id")
 	if err != nil {
 		return res, err
 	}
-	counts := itemCounts(byItem)
-	for _, t := range byItem {
-		res.Total.add(t.answer, t.n)
-	}
+	res.Total = sum(counts)
 	// The previous campaign, matched item by item.
 	prevItems := map[string]Counts{}
 	var prevDept map[int64]*Counts
@@ -542,30 +542,20 @@ func CampaignResults(ctx context.Context, q db.Querier, sc scope.Scope, p authz.
 		for _, it := range pitems {
 			keyOf[it.ID] = itemKey(it)
 		}
-		rows, err := tallies(ctx, q, sc, reach, prev.ID, "item_id")
+		pcounts, err := tallies(ctx, q, sc, reach, prev.ID, "item_id")
 		if err != nil {
 			return res, err
 		}
-		for _, t := range rows {
-			k := keyOf[t.key]
+		for id, c := range pcounts {
+			k := keyOf[id]
 			ct := prevItems[k]
-			ct.add(t.answer, t.n)
+			ct.plus(*c)
 			prevItems[k] = ct
-			res.PrevTotal.add(t.answer, t.n)
 		}
-		prevClause = clauseCounts(pitems, itemCounts(rows))
-		drows, err := tallies(ctx, q, sc, reach, prev.ID, "department_id")
-		if err != nil {
+		res.PrevTotal = sum(pcounts)
+		prevClause = clauseCounts(pitems, pcounts)
+		if prevDept, err = tallies(ctx, q, sc, reach, prev.ID, "department_id"); err != nil {
 			return res, err
-		}
-		prevDept = map[int64]*Counts{}
-		for _, t := range drows {
-			ct := prevDept[t.key]
-			if ct == nil {
-				ct = &Counts{}
-				prevDept[t.key] = ct
-			}
-			ct.add(t.answer, t.n)
 		}
 		res.Delta = rateDelta(res.Total, res.PrevTotal, true)
 	}
@@ -581,7 +571,7 @@ func CampaignResults(ctx context.Context, q db.Querier, sc scope.Scope, p authz.
 		res.Items = append(res.Items, l)
 	}
 	// Departments: the answers' tallies, and the respondents' progress.
-	drows, err := tallies(ctx, q, sc, reach, campaignID, "department_id")
+	dcounts, err := tallies(ctx, q, sc, reach, campaignID, "department_id")
 	if err != nil {
 		return res, err
 	}
@@ -598,8 +588,8 @@ func CampaignResults(ctx context.Context, q db.Querier, sc scope.Scope, p authz.
 		}
 		return l
 	}
-	for _, t := range drows {
-		line(t.key).Counts.add(t.answer, t.n)
+	for id, c := range dcounts {
+		line(id).Counts = *c
 	}
 	for _, pl := range prog.Lines {
 		if pl.Bureau {
@@ -658,6 +648,14 @@ func CampaignResults(ctx context.Context, q db.Querier, sc scope.Scope, p authz.
 	if res.NotDone, err = notDone(ctx, q, sc, reach, campaignID, items, depts); err != nil {
 		return res, err
 	}
+	res.NotDoneTotal = len(res.NotDone)
+	if res.NotDoneTotal == MaxNotDone {
+		cond, args := reach.condition("t.department_id", sc.OrgID)
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaign_tallies t WHERE t.org_id = ? AND t.campaign_id = ? AND t.answer = ?
+			AND t.n > 0 AND `+cond, append([]any{sc.OrgID, campaignID, string(NotDone)}, args...)...).Scan(&res.NotDoneTotal); err != nil {
+			return res, fmt.Errorf("cannot count 未実施 answers of campaign %d: %w", campaignID, err)
+		}
+	}
 	return res, nil
 }
 
@@ -705,7 +703,8 @@ func identNumber(s string) (int, bool) {
 func notDone(ctx context.Context, q db.Querier, sc scope.Scope, reach Reach, campaignID int64, items []Item, depts departments) ([]NotDoneCell, error) {
 	cond, args := reach.condition("t.department_id", sc.OrgID)
 	rows, err := q.QueryContext(ctx, `SELECT t.item_id, t.department_id, t.n FROM campaign_tallies t
-		WHERE t.org_id = ? AND t.campaign_id = ? AND t.answer = ? AND t.n > 0 AND `+cond,
+		WHERE t.org_id = ? AND t.campaign_id = ? AND t.answer = ? AND t.n > 0 AND `+cond+`
+		ORDER BY t.item_id, t.department_id LIMIT `+strconv.Itoa(MaxNotDone),
 		append([]any{sc.OrgID, campaignID, string(NotDone)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list 未実施 answers of campaign %d: %w", campaignID, err)

@@ -25,7 +25,10 @@ func twoCampaigns(e *env) (last, now inspection.Campaign) {
 	e.answerAll(e.alice, e.pAlice, last.ID, inspection.NotDone)
 	e.answerAll(e.manager, e.pManager, last.ID, inspection.NotDone)
 	e.answerAll(e.bob, e.pBob, last.ID, inspection.NotDone)
-	e.tx(func(tx *db.Tx) (err error) { last, err = inspection.Close(ctx, tx, e.sc, e.pDirector, last.ID); return err })
+	e.tx(func(tx *db.Tx) (err error) {
+		last, err = inspection.Close(ctx, tx, e.sc, e.pDirector, last.ID)
+		return err
+	})
 	now = e.campaign("令和8年度 自己点検", cl.ID, e.somu.ID, e.kikaku.ID)
 	if now.PreviousID != last.ID {
 		e.t.Fatalf("previous campaign %d, want %d", now.PreviousID, last.ID)
@@ -112,6 +115,17 @@ func TestResults(t *testing.T) {
 			LEFT JOIN campaign_tallies t ON t.campaign_id = ? AND t.item_id = a.item_id AND t.department_id = a.d AND t.answer = a.answer
 			WHERE t.n IS NULL OR t.n <> a.n`, now.ID, now.ID); n != 0 {
 			t.Fatalf("%d tallies disagree with the answers", n)
+		}
+		for _, q := range []string{
+			`SELECT COUNT(*) FROM (SELECT item_id, answer, COUNT(*) AS n FROM campaign_answers WHERE campaign_id = ? GROUP BY item_id, answer) a
+			LEFT JOIN campaign_item_tallies t ON t.campaign_id = ? AND t.item_id = a.item_id AND t.answer = a.answer WHERE t.n IS NULL OR t.n <> a.n`,
+			`SELECT COUNT(*) FROM (SELECT COALESCE(department_id, 0) AS d, answer, COUNT(*) AS n FROM campaign_answers WHERE campaign_id = ?
+			GROUP BY COALESCE(department_id, 0), answer) a
+			LEFT JOIN campaign_department_tallies t ON t.campaign_id = ? AND t.department_id = a.d AND t.answer = a.answer WHERE t.n IS NULL OR t.n <> a.n`,
+		} {
+			if n := e.count(q, now.ID, now.ID); n != 0 {
+				t.Fatalf("%d summed tallies disagree with the answers", n)
+			}
 		}
 
 		// A 課室's manager sees their 課室 only; a respondent sees nothing.
@@ -250,4 +264,3 @@ func TestRaiseActionAndReview(t *testing.T) {
 		wantField(t, err, "clause", "campaign.clause_not_linked")
 	})
 }
-

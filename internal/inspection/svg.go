@@ -20,9 +20,9 @@ type HeatRow struct {
 
 // ChartText is the wording of a chart, already in the reader's language.
 type ChartText struct {
-	ID    string // unique on the page, for aria-labelledby
-	Title string
-	Desc  string
+	ID     string // unique on the page, for aria-labelledby
+	Title  string
+	Desc   string
 	NoData string // written in a cell without answers
 }
 

@@ -282,7 +282,10 @@ func TestImportTemplate(t *testing.T) {
 		if c.ItemCount != 2 {
 			t.Fatalf("replaced %+v", c)
 		}
-		e.tx(func(tx *db.Tx) (err error) { c, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, c.ID); return err })
+		e.tx(func(tx *db.Tx) (err error) {
+			c, err = inspection.Activate(ctx, tx, e.sc, e.pDirector, c.ID)
+			return err
+		})
 		var v2 inspection.Checklist
 		e.tx(func(tx *db.Tx) (err error) {
 			_, v2, err = inspection.ImportTemplate(ctx, tx, e.sc, e.pDirector, bytes.NewReader(good), "good.xlsx", 0,

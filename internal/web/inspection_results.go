@@ -148,9 +148,9 @@ func (s *Server) inspResultsData(r *http.Request, cid int64) (inspResultsPage, e
 	if p.CanManage {
 		cells := res.NotDone
 		if len(cells) > inspMaxNotDoneForms {
-			p.MoreNotDone = len(cells) - inspMaxNotDoneForms
 			cells = cells[:inspMaxNotDoneForms]
 		}
+		p.MoreNotDone = res.NotDoneTotal - len(cells)
 		people := map[int64][]inspOwnerChoice{}
 		items := map[int64]inspection.Item{}
 		for _, l := range res.Items {
