@@ -91,24 +91,31 @@ func FuzzReadCSV(f *testing.F) {
 // FuzzReadXLSX reads its input as a workbook when it is a zip ("PK"). Byte
 // mutations of a zip mostly stop at the zip layer, so any other input is
 // taken as the XML of a worksheet and, after a NUL byte, of a shared-string
-// table, and put in a valid workbook: that reaches excelize's row parser
-// and the value formatting.
+// table and, after another, of the styles, and put in a valid workbook:
+// that reaches the XML tokenizer, the row and cell rules, and the number
+// formats.
 func FuzzReadXLSX(f *testing.F) {
 	for _, s := range xlsxSeeds(f) {
 		f.Add(s.data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !bytes.HasPrefix(data, []byte("PK")) {
-			sheet, sst, _ := bytes.Cut(data, []byte{0})
-			data = workbookOf(t, sheet, sst)
+			sheet, rest, _ := bytes.Cut(data, []byte{0})
+			sst, styles, _ := bytes.Cut(rest, []byte{0})
+			data = workbookWith(t, sheet, sst, styles)
 		}
 		fuzzRead(t, data, "upload.xlsx")
 	})
 }
 
 // workbookOf puts a worksheet's XML, and a shared-string table's if not
-// empty, in the smallest workbook excelize opens.
+// empty, in a minimal workbook.
 func workbookOf(t testing.TB, sheet, sst []byte) []byte {
+	return workbookWith(t, sheet, sst, nil)
+}
+
+// workbookWith is workbookOf with styles too, if not empty.
+func workbookWith(t testing.TB, sheet, sst, styles []byte) []byte {
 	files := map[string]string{
 		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`,
@@ -117,11 +124,14 @@ func workbookOf(t testing.TB, sheet, sst []byte) []byte {
 		"xl/workbook.xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="台帳" sheetId="1" r:id="rId1"/></sheets></workbook>`,
 		"xl/_rels/workbook.xml.rels": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`,
 		"xl/worksheets/sheet1.xml": string(sheet),
 	}
 	if len(sst) > 0 {
 		files["xl/sharedStrings.xml"] = string(sst)
+	}
+	if len(styles) > 0 {
+		files["xl/styles.xml"] = string(styles)
 	}
 	return zipOf(t, files)
 }
@@ -213,6 +223,14 @@ func xlsxSeeds(t testing.TB) []seed {
 		{"xml-excelize", cat(partOf(t, small, "xl/worksheets/sheet1.xml"), []byte{0}, partOf(t, small, "xl/sharedStrings.xml"))},
 		{"xml-shared", cat(partOf(t, sst, "xl/worksheets/sheet1.xml"), []byte{0}, partOf(t, sst, "xl/sharedStrings.xml"))},
 		{"xml-odd", []byte(`<worksheet><sheetData><row r="3"><c r="B3" t="inlineStr"><is><t>x</t></is></c><c r="A3" t="s"><v>7</v></c></row><row r="2"><c r="XFD2" t="b"><v>1</v></c><c t="d"><v>2025-04-01</v></c><c s="9"><v>45000</v></c></row><row r="1048577"/></sheetData></worksheet>`)},
+		// The tokenizer's edge cases: sheet, shared strings and styles
+		// of a workbook with every kind of cell and markup.
+		{"xml-edge", cat([]byte(edgeSheet), []byte{0}, []byte(edgeSST), []byte{0}, []byte(edgeStyles))},
+		{"xml-markup", []byte("\uFEFF<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY e \"]>\">]><?pi > ?><w:worksheet xmlns:w=\"x\"><!-- <row> --><w:sheetData><w:row r='1' a=\"x>y\"><w:c t=\"inlineStr\"><w:is><w:t>a<!--c-->b<![CDATA[<c>]]>&amp;&#x41;&#66;\r\n</w:t></w:is></w:c></w:row ><w:row/><w:row r=\"9\"><w:c r=\"$b$9\" t=\"s\"><w:v> 0 </w:v></w:c></w:row></w:sheetData></w:worksheet>\x00<sst><si><t>s</t><rPh><t>r</t></rPh></si></sst>")},
+		{"xml-shift-jis", []byte("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><worksheet><sheetData><row><c t=\"inlineStr\"><is><t>\x8a\xbf\x8e\x9a</t></is></c></row></sheetData></worksheet>")},
+		{"xml-broken", []byte(`<worksheet><sheetData><row><c t="inlineStr"><is><t>ok</t></is></c></row><row r="2"><c t="inlineStr"><is><t>&bogus; &#0; &#xD800;</t></is></c></row><row r="x"><c r="A0"/></row><row><c t="s"><v>-1</v></c><c s="99999999999999999999"><v>1</v></c><c r='A1' t="inlineStr"><is><t>unclosed`)},
+		{"xml-formats", cat([]byte(`<worksheet><sheetData><row><c t="inlineStr"><is><t>h</t></is></c><c><v>1</v></c></row><row><c s="1"><v>45748.5</v></c><c s="2"><v>-1234.565</v></c><c s="3"><v>1e300</v></c><c s="4" t="inlineStr"><is><t>t</t></is></c><c s="5"><v>NaN</v></c><c s="6" t="d"><v>2025-04-01T12:00:00Z</v></c><c s="7"><v>123456789012</v></c></row></sheetData></worksheet>`), []byte{0, 0},
+			[]byte(`<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts><numFmt numFmtId="164" formatCode="[$-411]ggge&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="165" formatCode="0;-0;&quot;ゼロ&quot;;@&quot;様&quot;"/></numFmts><cellXfs><xf/><xf numFmtId="164"/><xf numFmtId="4"/><xf numFmtId="11"/><xf numFmtId="165"/><xf numFmtId="3"/><xf numFmtId="22"/><xf numFmtId="0"/></cellXfs></styleSheet>`))},
 	}
 }
 

@@ -8,133 +8,150 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// xlsxSource reads one worksheet through excelize's streaming row iterator,
-// which decodes the worksheet XML a row at a time.
-type xlsxSource struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	num  int // Excel row number of the last row returned
-	done bool
+// An XLSX is read with a streaming reader of its own (xlsxsheet.go) rather
+// than excelize's row iterator, which decodes the worksheet XML with
+// encoding/xml at some 20,000 rows a second (7,500 with shared strings):
+// too slow for the 10 s budget of a 100,000-row import. Values still read
+// as they did through excelize, Excel in Japan's way: the cell's number
+// format decides how a number shows (excelize still renders the formats
+// other than General, see xlsxstyle.go).
+
+// xlsxBook is an opened workbook package: the zip and where its parts are.
+type xlsxBook struct {
+	zr    *zip.Reader
+	parts map[string]*zip.File // by name as in the zip, "/" separated
+	lower map[string]*zip.File // by lower-case name: part names ignore case
+	tmp   *os.File             // the upload spilled to disk, removed on close
+
+	sheetPart  string // the worksheet to read
+	sstPart    string // the shared-string table, if any
+	stylesPart string // styles, if any
+	date1904   string // workbookPr's date1904 attribute as written
+	hasDate    bool   // whether there is one
 }
 
-// openXLSX opens the workbook. The zip is checked first against zip bombs:
-// the sizes its directory declares (which archive/zip then enforces while
-// unpacking) must stay within xlsxMaxUnzipped in all, and the parts that
-// excelize keeps in memory within xlsxMaxInMemoryTotal. Worksheets and the
-// shared-string table over xlsxInMemory are unpacked to temporary files and
-// streamed from there; excelize then indexes the shared strings (about 30
-// bytes of memory each, however long), so their number is capped at
-// xlsxMaxSharedStrings.
+// Relationship types, by the ending that the transitional and the strict
+// OOXML namespaces share.
+const (
+	relOfficeDocument = "/officeDocument"
+	relWorksheet      = "/worksheet"
+	relSharedStrings  = "/sharedStrings"
+	relStyles         = "/styles"
+)
+
+// Content types that mark the workbook part, for a package without a
+// relationship to it.
+var workbookContentTypes = []string{
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+	"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+	"application/vnd.ms-excel.template.macroEnabled.main+xml",
+}
+
+// openXLSX opens the workbook and reads up to the first row of the sheet.
+// The zip is checked first against zip bombs: the sizes its directory
+// declares (which archive/zip then enforces while unpacking) must stay
+// within xlsxMaxUnzipped in all, and the parts other than worksheets and
+// the shared-string table within xlsxMaxInMemoryTotal. The shared strings
+// are then held in memory, within xlsxMaxSharedStrings entries and
+// xlsxMaxSharedStringBytes; the worksheet is streamed, never held.
 //
-// excelize.OpenReader reads its whole input into memory, so a workbook up
-// to xlsxSpill is opened that way and a larger one is first copied to a
-// temporary file and opened from there: either way memory does not grow
-// with the file.
+// A workbook up to xlsxSpill is held in memory while it is read; a larger
+// one is copied to a temporary file first, so memory does not grow with
+// the file either way.
 func openXLSX(br *bufio.Reader, opts Options) (src source, err error) {
 	data, err := io.ReadAll(io.LimitReader(br, xlsxSpill+1))
 	if err != nil {
 		return nil, asDataError(err)
 	}
-	exo := excelize.Options{
-		UnzipSizeLimit:    xlsxMaxUnzipped,
-		UnzipXMLSizeLimit: xlsxInMemory,
-		// Dates as Japanese Excel shows them: the built-in short date
-		// (format 14) is 2025/4/1, not the US 04-01-25.
-		CultureInfo:      excelize.CultureNameJaJP,
-		ShortDatePattern: "yyyy/m/d",
-	}
-	var f *excelize.File
+	book := &xlsxBook{}
+	defer func() {
+		if err != nil {
+			book.close()
+		}
+	}()
 	if len(data) <= xlsxSpill {
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return nil, malformedXLSX(0, err)
 		}
-		if err := checkZip(zr); err != nil {
-			return nil, err
-		}
-		err = safely(func() (err error) {
-			f, err = excelize.OpenReader(bytes.NewReader(data), exo)
-			return err
-		})
-		if err != nil {
-			return nil, xlsxOpenError(f, err)
-		}
-	} else {
-		f, err = openXLSXFile(data, br, exo)
-		if err != nil {
-			return nil, err
-		}
+		book.zr = zr
+	} else if err := book.spill(data, br); err != nil {
+		return nil, err
 	}
-	data = nil
-	s := &xlsxSource{f: f}
-	defer func() {
-		if err != nil {
-			_ = s.close()
-		}
-	}()
-	sheet, err := pickSheet(f, opts.Sheet)
+	if err := checkZip(book.zr); err != nil {
+		return nil, err
+	}
+	book.index()
+	// The shared strings are looked for (by their usual name) even when
+	// the workbook part cannot be found, so that a bomb of strings is
+	// reported as such.
+	wbErr := book.findParts(opts.Sheet)
+	var e *Error
+	if errors.As(wbErr, &e) {
+		return nil, e
+	}
+	sst, err := loadSharedStrings(book, cellLimit(opts), sstLimits{xlsxMaxSharedStrings, xlsxMaxSharedStringBytes})
 	if err != nil {
 		return nil, err
 	}
-	err = safely(func() (err error) {
-		s.rows, err = f.Rows(sheet)
-		return err
-	})
+	if wbErr != nil {
+		return nil, malformedXLSX(0, wbErr)
+	}
+	styles, err := loadStyles(book)
 	if err != nil {
 		return nil, malformedXLSX(0, err)
+	}
+	s, err := newXLSXSource(book, sst, styles, cellLimit(opts))
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// openXLSXFile copies a workbook larger than xlsxSpill (its first bytes
-// already in head) to a temporary file and opens it from there. The file
-// is removed once opened: excelize has unpacked what it needs by then.
-func openXLSXFile(head []byte, rest io.Reader, exo excelize.Options) (f *excelize.File, err error) {
+// spill copies a workbook larger than xlsxSpill (its first bytes already
+// in head) to a temporary file that the zip is then read from.
+func (b *xlsxBook) spill(head []byte, rest io.Reader) error {
 	tmp, err := os.CreateTemp("", "tabular-*.xlsx")
 	if err != nil {
-		return nil, fmt.Errorf("tabular: %w", err)
+		return fmt.Errorf("tabular: spilling the workbook: %w", err)
 	}
-	defer func() {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
-	}()
+	b.tmp = tmp
 	if _, err := tmp.Write(head); err != nil {
-		return nil, fmt.Errorf("tabular: %w", err)
+		return fmt.Errorf("tabular: spilling the workbook: %w", err)
 	}
 	n, err := io.Copy(tmp, rest)
 	if err != nil {
-		return nil, asDataError(err)
+		// The upload's own error (or tabular.too_large), as it is.
+		return asDataError(err)
 	}
 	zr, err := zip.NewReader(tmp, int64(len(head))+n)
 	if err != nil {
-		return nil, malformedXLSX(0, err)
+		return malformedXLSX(0, err)
 	}
-	if err := checkZip(zr); err != nil {
-		return nil, err
-	}
-	err = safely(func() (err error) {
-		f, err = excelize.OpenFile(tmp.Name(), exo)
-		return err
-	})
-	if err != nil {
-		return nil, xlsxOpenError(f, err)
-	}
-	return f, nil
+	b.zr = zr
+	return nil
 }
 
-// checkZip refuses a zip that would unpack to too much, or whose
-// shared-string table would cost too much memory to index.
+func (b *xlsxBook) close() {
+	if b.tmp != nil {
+		_ = b.tmp.Close()
+		_ = os.Remove(b.tmp.Name())
+		b.tmp = nil
+	}
+	b.zr = nil
+}
+
+// checkZip refuses a zip that would unpack to too much.
 func checkZip(zr *zip.Reader) error {
 	if len(zr.File) > xlsxMaxParts {
 		return malformedXLSX(0, fmt.Errorf("%d files in the zip", len(zr.File)))
 	}
 	var total, inMemory uint64
-	var sst *zip.File
 	for _, zf := range zr.File {
 		size := zf.UncompressedSize64
 		total += size
@@ -142,9 +159,6 @@ func checkZip(zr *zip.Reader) error {
 			return &Error{Key: KeyTooLargeUnzip, Args: []any{sizeText(xlsxMaxUnzipped)}}
 		}
 		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
-		if name == "xl/sharedstrings.xml" {
-			sst = zf
-		}
 		streamed := size > xlsxInMemory &&
 			(strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml")
 		if !streamed {
@@ -154,156 +168,279 @@ func checkZip(zr *zip.Reader) error {
 			}
 		}
 	}
-	if sst != nil && sst.UncompressedSize64 > xlsxInMemory {
-		n, err := countSharedStrings(sst, xlsxMaxSharedStrings)
+	return nil
+}
+
+func (b *xlsxBook) index() {
+	b.parts = make(map[string]*zip.File, len(b.zr.File))
+	b.lower = make(map[string]*zip.File, len(b.zr.File))
+	for _, zf := range b.zr.File {
+		name := strings.TrimPrefix(strings.ReplaceAll(zf.Name, `\`, "/"), "/")
+		if _, dup := b.parts[name]; !dup {
+			b.parts[name] = zf
+		}
+		if _, dup := b.lower[strings.ToLower(name)]; !dup {
+			b.lower[strings.ToLower(name)] = zf
+		}
+	}
+}
+
+// part returns the zip entry of a part name ("xl/workbook.xml"), or nil.
+func (b *xlsxBook) part(name string) *zip.File {
+	if zf := b.parts[name]; zf != nil {
+		return zf
+	}
+	return b.lower[strings.ToLower(name)]
+}
+
+// openPart opens a part for reading, with a tokenizer on it.
+func (b *xlsxBook) openPart(name string) (*xmlScanner, io.Closer, error) {
+	zf := b.part(name)
+	if zf == nil {
+		return nil, nil, fmt.Errorf("no part %s", name)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	x, err := newXMLScannerSize(rc, zf.UncompressedSize64)
+	if err != nil {
+		_ = rc.Close()
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return x, rc, nil
+}
+
+// resolve turns a relationship's target into a part name: relative to the
+// folder of the part the relationships belong to, or from the package
+// root when it starts with /.
+func resolve(from, target string) string {
+	target = strings.ReplaceAll(target, `\`, "/")
+	if strings.HasPrefix(target, "/") {
+		return strings.TrimPrefix(path.Clean(target), "/")
+	}
+	return strings.TrimPrefix(path.Join(path.Dir(from), target), "/")
+}
+
+// relsOf returns the part name of the relationships of a part:
+// xl/workbook.xml → xl/_rels/workbook.xml.rels.
+func relsOf(part string) string {
+	dir, file := path.Split(part)
+	return dir + "_rels/" + file + ".rels"
+}
+
+type relationship struct{ id, typ, target string }
+
+// readRels reads a relationships part; a missing one has none.
+func (b *xlsxBook) readRels(name string) ([]relationship, error) {
+	if b.part(name) == nil {
+		return nil, nil
+	}
+	var rels []relationship
+	err := b.walk(name, func(x *xmlScanner, depth int) error {
+		if depth != 2 || string(x.name) != "Relationship" {
+			return nil
+		}
+		a, err := x.attrMap()
 		if err != nil {
-			return malformedXLSX(0, err)
+			return err
 		}
-		if n > xlsxMaxSharedStrings {
-			return &Error{Key: KeyTooManyStrings, Args: []any{xlsxMaxSharedStrings}}
+		if a["TargetMode"] != "External" {
+			rels = append(rels, relationship{id: a["Id"], typ: a["Type"], target: a["Target"]})
 		}
+		return nil
+	})
+	return rels, err
+}
+
+// walk calls fn for every start tag of a small part with its depth (the
+// root element is 1).
+func (b *xlsxBook) walk(name string, fn func(x *xmlScanner, depth int) error) error {
+	x, c, err := b.openPart(name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := walkXML(x, fn); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
-// countSharedStrings counts the <si> elements of a shared-string table,
-// stopping past limit. It looks for the tag names only, without parsing
-// the XML, so it costs no memory and little time.
-func countSharedStrings(zf *zip.File, limit int) (int, error) {
-	rc, err := zf.Open()
+func walkXML(x *xmlScanner, fn func(x *xmlScanner, depth int) error) error {
+	depth := 0
+	for {
+		tok, err := x.next()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case xmlEOF:
+			return nil
+		case xmlStart:
+			depth++
+			if err := fn(x, depth); err != nil {
+				return err
+			}
+			if x.empty {
+				depth--
+			}
+		case xmlEnd:
+			depth--
+		}
+	}
+}
+
+// workbookPart finds the workbook: the package's officeDocument
+// relationship, else the part [Content_Types].xml says is a workbook,
+// else where Excel puts it.
+func (b *xlsxBook) workbookPart() (string, error) {
+	rels, err := b.readRels("_rels/.rels")
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
-	n := 0
-	for n <= limit {
-		if _, err := br.ReadSlice('<'); err != nil {
-			if err == bufio.ErrBufferFull {
-				continue
+	for _, r := range rels {
+		if strings.HasSuffix(r.typ, relOfficeDocument) {
+			if name := resolve("", r.target); b.part(name) != nil {
+				return name, nil
 			}
-			if err == io.EOF {
-				return n, nil
-			}
-			return n, err
-		}
-		name, _ := br.Peek(32)
-		end := bytes.IndexAny(name, " >/\t\r\n")
-		if end <= 0 {
-			continue // a closing tag, or a name too long to be si
-		}
-		tag := name[:end]
-		if i := bytes.LastIndexByte(tag, ':'); i >= 0 {
-			tag = tag[i+1:]
-		}
-		if string(tag) == "si" {
-			n++
 		}
 	}
-	return n, nil
+	const types = "[Content_Types].xml"
+	found := ""
+	if b.part(types) != nil {
+		err := b.walk(types, func(x *xmlScanner, depth int) error {
+			if depth != 2 || string(x.name) != "Override" || found != "" {
+				return nil
+			}
+			a, err := x.attrMap()
+			if err != nil {
+				return err
+			}
+			for _, ct := range workbookContentTypes {
+				if strings.EqualFold(strings.TrimSpace(a["ContentType"]), ct) {
+					found = resolve("", a["PartName"])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+		if found != "" && b.part(found) != nil {
+			return found, nil
+		}
+	}
+	if b.part("xl/workbook.xml") != nil {
+		return "xl/workbook.xml", nil
+	}
+	return "", errors.New("no workbook part")
 }
 
-// xlsxOpenError closes what excelize may have half opened and reports err.
-func xlsxOpenError(f *excelize.File, err error) error {
-	if f != nil {
-		_ = f.Close()
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	if strings.Contains(err.Error(), "unzip size") {
-		return &Error{Key: KeyTooLargeUnzip, Args: []any{sizeText(xlsxMaxUnzipped)}, err: err}
-	}
-	return malformedXLSX(0, err)
+type sheetEntry struct {
+	name, state string
+	part        string // the part its relationship points to
+	worksheet   bool   // a worksheet, not a chart sheet or a macro sheet
 }
 
-// pickSheet returns the sheet asked for, or the first visible one.
-func pickSheet(f *excelize.File, want string) (string, error) {
-	var list []string
-	err := safely(func() error {
-		list = f.GetSheetList()
+// findParts reads the workbook and its relationships to find the sheet to
+// read (by name, or the first visible one), the shared strings and the
+// styles. When the workbook cannot be found it still sets the shared
+// strings and styles to their usual names.
+func (b *xlsxBook) findParts(want string) error {
+	b.sstPart, b.stylesPart = "xl/sharedStrings.xml", "xl/styles.xml"
+	wb, err := b.workbookPart()
+	if err != nil {
+		return err
+	}
+	rels, err := b.readRels(relsOf(wb))
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]relationship, len(rels))
+	for _, r := range rels {
+		byID[r.id] = r
+		switch {
+		case strings.HasSuffix(r.typ, relSharedStrings):
+			b.sstPart = resolve(wb, r.target)
+		case strings.HasSuffix(r.typ, relStyles):
+			b.stylesPart = resolve(wb, r.target)
+		}
+	}
+	var sheets []sheetEntry
+	err = b.walk(wb, func(x *xmlScanner, depth int) error {
+		switch {
+		case depth == 3 && string(x.name) == "sheet":
+			a, err := x.attrMap()
+			if err != nil {
+				return err
+			}
+			r, ok := byID[a["id"]]
+			sheets = append(sheets, sheetEntry{name: a["name"], state: a["state"],
+				part:      resolve(wb, r.target),
+				worksheet: ok && strings.HasSuffix(r.typ, relWorksheet)})
+		case depth == 2 && string(x.name) == "workbookPr":
+			a, err := x.attrMap()
+			if err != nil {
+				return err
+			}
+			b.date1904, b.hasDate = a["date1904"]
+		}
 		return nil
 	})
 	if err != nil {
-		return "", malformedXLSX(0, err)
+		return err
 	}
-	if want != "" {
-		for _, name := range list {
-			if name == want {
-				return name, nil
-			}
-		}
-		for _, name := range list {
-			if strings.EqualFold(name, want) {
-				return name, nil
-			}
-		}
-		return "", &Error{Key: KeyNoSheet, Args: []any{want}}
-	}
-	for _, name := range list {
-		visible := false
-		_ = safely(func() (err error) {
-			visible, err = f.GetSheetVisible(name)
-			return err
-		})
-		if visible {
-			return name, nil
-		}
-	}
-	if len(list) > 0 {
-		return list[0], nil
-	}
-	return "", malformedXLSX(0, errors.New("no worksheet"))
-}
-
-func (s *xlsxSource) next() (cells []string, num int, err error) {
-	if s.done {
-		return nil, 0, io.EOF
-	}
-	more := false
-	err = safely(func() error {
-		if more = s.rows.Next(); !more {
-			return s.rows.Error()
-		}
-		s.num++
-		var cerr error
-		cells, cerr = s.rows.Columns()
-		return cerr
-	})
+	sheet, err := pickSheet(sheets, want)
 	if err != nil {
-		s.done = true
-		return nil, 0, malformedXLSX(s.num, err)
+		return err
 	}
-	if !more {
-		s.done = true
-		return nil, 0, io.EOF
+	if !sheet.worksheet {
+		return fmt.Errorf("sheet %q is not a worksheet", sheet.name)
 	}
-	return cells, s.num, nil
+	if b.part(sheet.part) == nil {
+		return fmt.Errorf("sheet %q: no part %s", sheet.name, sheet.part)
+	}
+	b.sheetPart = sheet.part
+	return nil
 }
 
-func (s *xlsxSource) encoding() Encoding { return 0 }
-
-func (s *xlsxSource) close() error {
-	var err error
-	if s.rows != nil {
-		_ = safely(s.rows.Close)
-		s.rows = nil
+// pickSheet returns the sheet asked for (by name, then ignoring case), or
+// the first visible worksheet (a chart sheet has no rows), or the first
+// worksheet.
+func pickSheet(sheets []sheetEntry, want string) (sheetEntry, error) {
+	if want != "" {
+		for _, s := range sheets {
+			if s.name == want {
+				return s, nil
+			}
+		}
+		for _, s := range sheets {
+			if strings.EqualFold(s.name, want) {
+				return s, nil
+			}
+		}
+		return sheetEntry{}, &Error{Key: KeyNoSheet, Args: []any{want}}
 	}
-	if s.f != nil {
-		err = safely(s.f.Close)
-		s.f = nil
+	for _, s := range sheets {
+		if s.worksheet && (s.state == "" || s.state == "visible") {
+			return s, nil
+		}
 	}
-	s.done = true
-	return err
+	for _, s := range sheets {
+		if s.worksheet {
+			return s, nil
+		}
+	}
+	return sheetEntry{}, errors.New("no worksheet")
 }
 
 func malformedXLSX(row int, cause error) *Error {
 	return &Error{Row: row, Key: KeyMalformedXLSX, err: cause}
 }
 
-// safely runs fn, turning a panic inside excelize on a crafted file into
-// an error.
+// safely runs fn, turning a panic inside excelize, which still formats
+// numbers, on a crafted file into an error.
 func safely(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
