@@ -124,7 +124,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	// Each module adds what awaits this person in its own file
 	// (home_*.go): acknowledgements and reviews, answers to give,
 	// corrective actions due.
-	for _, more := range []func(*http.Request) ([]todo, error){s.inspectionTodos, s.auditTodos} {
+	for _, more := range []func(*http.Request) ([]todo, error){s.policyTodos, s.inspectionTodos, s.auditTodos} {
 		items, err := more(r)
 		if err != nil {
 			return err
