@@ -28,8 +28,9 @@ const (
 )
 
 // policyBudget bounds one engine's walk: three browsers and two
-// documents through their whole life.
-const policyBudget = 240 * time.Second
+// documents through their whole life. It takes well under a minute on an
+// idle machine; the bound leaves room for a busy one.
+const policyBudget = 300 * time.Second
 
 // TestPolicyDocumentsWalkthrough is issue 4's "done when" for the pages:
 // the basic policy is on /public without signing in, numbered as written
@@ -254,7 +255,8 @@ func walkPolicy(t *testing.T, worker, director, ciso *browser, secrets map[strin
 	if toc := run(worker, "contents", evalBool(`Array.from(document.querySelectorAll(".doc-toc a")).some(a => decodeURIComponent(a.hash) === "#c-6-(3)")`)); !toc {
 		t.Errorf("the public page's contents do not list 6-(3)")
 	}
-	worker.screenshot("public-basic-policy")
+	// (No screenshot of it: the whole basic policy is a page five
+	// screens long, slow to capture on a busy machine.)
 
 	// 2. The 統括 drafts a 対策基準.
 	director.signInAs(directorLogin, secrets[directorLogin])

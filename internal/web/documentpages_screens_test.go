@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"mamori/internal/auth"
 	"mamori/internal/authz"
 	"mamori/internal/db"
 	"mamori/internal/dbtest"
@@ -111,6 +112,14 @@ func TestDocumentPagesScreens(t *testing.T) {
 	}
 	only := os.Getenv("MAMORI_SCREENSHOTS_ONLY")
 	for _, lang := range []string{"ja", "en"} {
+		if lang == "en" {
+			// The reader's own choice wins over the browser's.
+			for _, s := range []*session{director, reviewer} {
+				e.tx(func(tx *db.Tx) error {
+					return auth.SetPreferences(e.ctx, tx, e.sc, s.personID, auth.LocaleEN, auth.DateStyleISO)
+				})
+			}
+		}
 		for _, s := range shots {
 			if lang == "en" && !slices.Contains([]string{"documents", "document_show", "version_review", "compare"}, s.name) {
 				continue
@@ -131,6 +140,11 @@ func TestDocumentPagesScreens(t *testing.T) {
 			cancel()
 			srv.Close()
 		}
+	}
+	for _, s := range []*session{director, reviewer} {
+		e.tx(func(tx *db.Tx) error {
+			return auth.SetPreferences(e.ctx, tx, e.sc, s.personID, auth.LocaleJA, auth.DateStyleWareki)
+		})
 	}
 	// The print view as it prints: print media at A4's printable width, and
 	// as a PDF on A4.

@@ -111,7 +111,7 @@ func TestDocumentPagesShow(t *testing.T) {
 		mustContain(t, "show", body, "<h1>情報セキュリティ対策基準</h1>", "規程第2号", `id="c-1"`, `id="c-2-(1)"`,
 			`href="#c-2-%281%29"`, "最高情報セキュリティ責任者", e.ja("documentweb.effective_on", "令和6年4月1日"),
 			e.ja("documentweb.approved_by", "承認 花子"), "所管 花子", e.ja("documentweb.review_months", 24),
-			e.ja("documentweb.next_review", "令和8年4月1日"), p+"/versions/"+itoa(v1.ID)+"/print", p+"/export.md",
+			p+"/versions/"+itoa(v1.ID)+"/print", p+"/export.md",
 			e.ja("policy.visibility.staff"))
 		mustNotContain(t, "show as staff", body, e.ja("documentweb.new_draft"), p+"/settings")
 

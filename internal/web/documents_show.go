@@ -11,7 +11,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"time"
 
 	"mamori/internal/authz"
 	"mamori/internal/db"
@@ -69,8 +68,6 @@ type documentInfo struct {
 	ParentID      int64
 	Parent        string
 	ReviewMonths  int
-	NextReview    string
-	ReviewOverdue bool
 	Implements    []documentClauseLink
 	AckRequired   bool
 	AckScope      []string
@@ -185,11 +182,7 @@ func (s *Server) documentVersionRows(r *http.Request, d policy.Document, version
 // standard the reader may not read is left out rather than named.
 func (s *Server) documentInfoOf(ctx context.Context, r *http.Request, sc scope.Scope, p authz.Principal, lang string, d policy.Document) (documentInfo, error) {
 	info := documentInfo{TypeKey: d.Type.Key(), VisibilityKey: d.Visibility.Key(),
-		ParentID: d.ParentID, ReviewMonths: d.ReviewMonths, NextReview: s.documentDateText(r, d.NextReviewDate),
-		AckRequired: d.AckRequired}
-	if review := assetDay(d.NextReviewDate); !review.IsZero() && review.Before(time.Now()) {
-		info.ReviewOverdue = true
-	}
+		ParentID: d.ParentID, ReviewMonths: d.ReviewMonths, AckRequired: d.AckRequired}
 	var people []int64
 	if d.OwnerID != 0 {
 		people = append(people, d.OwnerID)
