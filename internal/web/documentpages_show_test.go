@@ -279,3 +279,43 @@ func pathNumber(t *testing.T, p string, i int) int64 {
 	}
 	return n
 }
+
+// Where the committee approves, its members vote on the version's page and
+// see how far the votes are from the quorum; the version is approved when
+// they reach it, as the committee, and the author never votes.
+func TestDocumentPagesCommitteeVotes(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newAdminEnv(t, d)
+		admin := authz.Principal{PersonID: e.admin.personID, Assignments: []authz.Assignment{{Role: authz.Admin, ScopeKind: authz.ScopeOrg}}}
+		e.tx(func(tx *db.Tx) error { return policy.SetCommitteeQuorum(e.ctx, tx, e.sc, admin, 2) })
+		a := e.signIn(e.person("委員 一郎", 0, true, org.AssignmentInput{Role: string(authz.Committee)}))
+		b := e.signIn(e.person("委員 二郎", 0, true, org.AssignmentInput{Role: string(authz.Committee)}))
+		author := e.person("委員 三郎", 0, true, org.AssignmentInput{Role: string(authz.Committee)}, org.AssignmentInput{Role: string(authz.SecurityDirector)})
+		authorSession := e.signIn(author)
+		form := url.Values{"type": {"guideline"}, "title": {"パスワードの手引"}, "body": {standardText}}
+		w := e.do(http.MethodPost, "/documents", authorSession, form)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("create: %d", w.Code)
+		}
+		vp := w.Header().Get("Location")
+		e.post(vp+"/submit", authorSession, nil, http.StatusSeeOther)
+
+		body := e.page(vp, a, http.StatusOK)
+		mustContain(t, "votes", body, e.ja("documentweb.votes_progress", 0, 2), `action="`+vp+`/vote"`)
+		body = e.page(vp, authorSession, http.StatusOK)
+		mustNotContain(t, "author", body, `action="`+vp+`/vote"`)
+		mustContain(t, "author", body, e.ja("documentweb.own_version_note"))
+		body = e.post(vp+"/vote", authorSession, nil, http.StatusForbidden)
+		mustContain(t, "own vote", body, e.ja("policy.refused.own_vote"))
+
+		e.post(vp+"/vote", a, nil, http.StatusSeeOther)
+		body = e.page(vp, b, http.StatusOK)
+		mustContain(t, "one vote", body, e.ja("documentweb.votes_progress", 1, 2), "委員 一郎", e.ja("policy.status.in_review"))
+		body = e.post(vp+"/vote", a, nil, http.StatusConflict)
+		mustContain(t, "twice", body, e.ja("policy.refused.already_voted"))
+		e.post(vp+"/vote", b, nil, http.StatusSeeOther)
+		body = e.page(vp, b, http.StatusOK)
+		mustContain(t, "approved", body, e.ja("policy.status.approved"), e.ja("documentweb.committee"), e.ja("documentweb.votes_progress", 2, 2))
+	})
+}
