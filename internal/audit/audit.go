@@ -34,6 +34,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -248,4 +249,40 @@ func RecordRefusal(ctx context.Context, d *db.DB, sc scope.Scope, err error) err
 	return d.Transact(ctx, func(tx *db.Tx) error {
 		return trail.Record(ctx, tx, sc, trail.Change{Action: trail.Denied, Entity: EntityAudit, EntityID: entityID, After: rec})
 	})
+}
+
+// IDs is a list of record ids, written in JSON as strings like every id
+// of the API.
+type IDs []int64
+
+// MarshalJSON writes the ids as strings.
+func (ids IDs) MarshalJSON() ([]byte, error) {
+	b := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, id, 10)
+		b = append(b, '"')
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads ids written as strings of digits.
+func (ids *IDs) UnmarshalJSON(data []byte) error {
+	var raw []string
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("ids: %w", err)
+	}
+	out := make(IDs, 0, len(raw))
+	for _, s := range raw {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 || strings.Trim(s, "0123456789") != "" {
+			return fmt.Errorf("ids: %q is not an id", s)
+		}
+		out = append(out, n)
+	}
+	*ids = out
+	return nil
 }
