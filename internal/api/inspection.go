@@ -289,6 +289,9 @@ func (s *Server) checklistImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.Is(err, inspection.ErrTemplateProblems) {
 		return err
 	}
+	if err := inspection.RecordTemplateRefusal(ctx, s.db, sc, name, rep); err != nil {
+		return err
+	}
 	if rep.File != nil || (!dryRun && !rep.OK()) {
 		return s.templateRefused(r, rep)
 	}

@@ -159,6 +159,9 @@ func TestInspectionAPI(t *testing.T) {
 		if res.Status != 400 || res.errorCode(t) != "invalid_input" || !strings.Contains(string(res.Body), "rows.2.respondent") {
 			t.Fatalf("import of a bad file: %d %s", res.Status, res.Body)
 		}
+		if last := e.newest(t); last.Action != trail.Denied || last.Entity != inspection.EntityTemplate {
+			t.Fatalf("the refused file is not in the trail: %+v", last)
+		}
 		good := checklistXLSX([][]string{checklistHeader, {"1-1", "人的", "施錠しているか", "全職員", "", "○", ""},
 			{"1-2", "人的", "パスワードを教えていないか", "", "", "", ""}})
 		res = e.send(t, req{Method: http.MethodPost, Path: "/api/v1/checklists/import?title=" + "%E7%82%B9%E6%A4%9C%E8%A1%A8", Token: dir.Token, Body: uploadOf("x.xlsx", good)})

@@ -3,6 +3,7 @@ package inspection
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func (c Counts) Rate() float64 {
 	if n == 0 {
 		return -1
 	}
-	return float64(c.Done*1000/n) / 10
+	return math.Round(float64(c.Done)*1000/float64(n)) / 10
 }
 
 // rateDelta is the change of a rate in points, or nil without both.
@@ -63,7 +64,7 @@ func rateDelta(now, before Counts, had bool) *float64 {
 	if !had || now.Rate() < 0 || before.Rate() < 0 {
 		return nil
 	}
-	d := float64(int((now.Rate()-before.Rate())*10)) / 10
+	d := math.Round((now.Rate()-before.Rate())*10) / 10
 	return &d
 }
 
@@ -248,10 +249,15 @@ func (d departments) lines(per map[int64]*DeptLine) []DeptLine {
 			}
 		}
 	}
+	// A subtotal is worth a line only over two lines or more.
+	under := map[int64]int{}
+	for _, id := range ids {
+		under[d.bureau(id)]++
+	}
 	done := map[int64]bool{}
 	for _, id := range ids {
 		b := d.bureau(id)
-		if bl, ok := bureaus[b]; ok && !done[b] {
+		if bl, ok := bureaus[b]; ok && !done[b] && under[b] > 1 {
 			done[b] = true
 			bl.Delta = rateDelta(bl.Counts, bl.Previous, bl.HasPrevious)
 			out = append(out, *bl)
@@ -436,6 +442,8 @@ type NotDoneCell struct {
 	Count        int    `json:"count"`
 	ActionID     int64  `json:"action_id,string,omitempty"`
 	ActionStatus string `json:"action_status,omitempty"`
+	ActionOwner  string `json:"action_owner,omitempty"`
+	ActionDueOn  string `json:"action_due_on,omitempty"`
 }
 
 // countColumns sums a tally query's answers into one column each, so a
@@ -730,22 +738,22 @@ func notDone(ctx context.Context, q db.Querier, sc scope.Scope, reach Reach, cam
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("cannot list 未実施 answers: %w", err)
 	}
-	arows, err := q.QueryContext(ctx, `SELECT item_id, COALESCE(department_id, 0), id, status FROM corrective_actions
-		WHERE org_id = ? AND campaign_id = ?`, sc.OrgID, campaignID)
+	arows, err := q.QueryContext(ctx, `SELECT a.item_id, COALESCE(a.department_id, 0), a.id, a.status, COALESCE(p.name, ''), a.due_on
+		FROM corrective_actions a LEFT JOIN people p ON p.id = a.owner_id AND p.org_id = a.org_id
+		WHERE a.org_id = ? AND a.campaign_id = ?`, sc.OrgID, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list corrective actions of campaign %d: %w", campaignID, err)
 	}
 	type key struct{ item, dept int64 }
-	acts := map[key][2]any{}
+	acts := map[key]NotDoneCell{}
 	for arows.Next() {
 		var k key
-		var id int64
-		var st string
-		if err := arows.Scan(&k.item, &k.dept, &id, &st); err != nil {
+		var a NotDoneCell
+		if err := arows.Scan(&k.item, &k.dept, &a.ActionID, &a.ActionStatus, &a.ActionOwner, &a.ActionDueOn); err != nil {
 			arows.Close()
 			return nil, fmt.Errorf("cannot read corrective action: %w", err)
 		}
-		acts[k] = [2]any{id, st}
+		acts[k] = a
 	}
 	arows.Close()
 	if err := arows.Err(); err != nil {
@@ -753,7 +761,7 @@ func notDone(ctx context.Context, q db.Querier, sc scope.Scope, reach Reach, cam
 	}
 	for i := range out {
 		if a, ok := acts[key{out[i].ItemID, out[i].DepartmentID}]; ok {
-			out[i].ActionID, out[i].ActionStatus = a[0].(int64), a[1].(string)
+			out[i].ActionID, out[i].ActionStatus, out[i].ActionOwner, out[i].ActionDueOn = a.ActionID, a.ActionStatus, a.ActionOwner, a.ActionDueOn
 		}
 	}
 	slices.SortFunc(out, func(a, b NotDoneCell) int {

@@ -13,6 +13,7 @@ import (
 	"mamori/internal/scope"
 	"mamori/internal/tabular"
 	"mamori/internal/textfold"
+	"mamori/internal/trail"
 	"mamori/internal/validate"
 )
 
@@ -133,14 +134,17 @@ type TemplateProblem struct {
 
 // TemplateRow is one row of a template and what it would become.
 type TemplateRow struct {
-	Row        int               `json:"row"`
-	Code       string            `json:"code"`
-	Category   string            `json:"category"`
-	Question   string            `json:"question"`
-	Respondent Respondent        `json:"respondent,omitempty"`
-	Priority   bool              `json:"priority"`
-	Clauses    string            `json:"clauses"`
-	Problems   []TemplateProblem `json:"problems"`
+	Row        int        `json:"row"`
+	Code       string     `json:"code"`
+	Category   string     `json:"category"`
+	Question   string     `json:"question"`
+	Respondent Respondent `json:"respondent,omitempty"`
+	// RespondentText is 回答者 as a template writes it (全職員, 管理者,
+	// システム管理者), or the cell as written when it names none.
+	RespondentText string            `json:"respondent_text"`
+	Priority       bool              `json:"priority"`
+	Clauses        string            `json:"clauses"`
+	Problems       []TemplateProblem `json:"problems"`
 }
 
 // MaxReported bounds the problems a report lists; the count covers all.
@@ -339,9 +343,11 @@ func ParseTemplate(r io.Reader, name string, size int64, idx *ClauseIndex) (*Tem
 			ClauseText:       normNewlines(cell(row.Cells, ColClauses)),
 		}
 		var probs []TemplateProblem
+		badRespondent := false
 		if resp, ok := parseRespondent(cell(row.Cells, ColRespondent)); ok {
 			in.Respondent = string(resp)
 		} else {
+			badRespondent = true
 			p := where(row.Number, ColRespondent)
 			p.Key, p.Args = "checklist.file.bad_respondent", []any{strings.TrimSpace(cell(row.Cells, ColRespondent))}
 			probs = append(probs, p)
@@ -380,6 +386,10 @@ func ParseTemplate(r io.Reader, name string, size int64, idx *ClauseIndex) (*Tem
 		}
 		tr.Code, tr.Category, tr.Question, tr.Respondent, tr.Priority, tr.Clauses =
 			in.Code, in.Category, in.Question, Respondent(in.Respondent), in.Priority, in.ClauseText
+		tr.RespondentText = RespondentWord(tr.Respondent)
+		if badRespondent {
+			tr.Respondent, tr.RespondentText = "", strings.TrimSpace(cell(row.Cells, ColRespondent))
+		}
 		if len(probs) > 0 {
 			rep.Failed++
 			for _, p := range probs {
@@ -588,4 +598,37 @@ func ItemsAsInputs(items []Item) []ItemInput {
 		out[i] = in
 	}
 	return out
+}
+
+// EntityTemplate is the trail entity of a refused checklist file.
+const EntityTemplate = "checklist_file"
+
+// templateRefusal is what the trail keeps of a refused checklist file: the
+// file's name, how many rows failed, and the first problems (message keys
+// by row and column), never the file's content.
+type templateRefusal struct {
+	FileName     string            `json:"file_name"`
+	Rows         int               `json:"rows"`
+	Failed       int               `json:"failed_rows"`
+	ProblemCount int               `json:"problem_count"`
+	Problems     []TemplateProblem `json:"problems"`
+}
+
+// RecordTemplateRefusal writes a checklist file that cannot be imported
+// to the trail as a denial, in a transaction of its own; a report that is
+// OK records nothing.
+func RecordTemplateRefusal(ctx context.Context, d *db.DB, sc scope.Scope, fileName string, rep *TemplateReport) error {
+	if rep == nil || rep.OK() {
+		return nil
+	}
+	rec := templateRefusal{FileName: clipText(fileName, 200), Rows: rep.Rows, Failed: rep.Failed, ProblemCount: rep.ProblemCount}
+	for i, p := range rep.Problems {
+		if i == 10 {
+			break
+		}
+		rec.Problems = append(rec.Problems, TemplateProblem{Row: p.Row, Column: p.Column, Cell: p.Cell, Key: p.Key})
+	}
+	return d.Transact(ctx, func(tx *db.Tx) error {
+		return trail.Record(ctx, tx, sc, trail.Change{Action: trail.Denied, Entity: EntityTemplate, EntityID: "import", After: rec})
+	})
 }

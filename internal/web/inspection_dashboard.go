@@ -80,7 +80,7 @@ func (s *Server) inspectionDashboard(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	data.Tables = []inspTrendTable{
-		{ID: "dept-table", Caption: t("inspection.table_departments"), Head: t("campaign.col.department"), Columns: data.Columns, Rows: data.Departments},
+		{ID: "dept-table", Caption: t("inspection.table_departments"), Head: t("inspection.col.bureau"), Columns: data.Columns, Rows: data.Departments},
 		{ID: "clause-table", Caption: t("inspection.table_clauses"), Head: t("campaign.col.clause"), Columns: data.Columns, Rows: data.Clauses},
 	}
 	return s.render(w, r, "inspection_dashboard", "inspection.dashboard_title", data)

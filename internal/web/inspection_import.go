@@ -135,6 +135,9 @@ func (s *Server) checklistImportDryRun(w http.ResponseWriter, r *http.Request) e
 		return inspectionError(err, authz.EditChecklists)
 	}
 	s.checklistImportReport(r, &data, rep)
+	if err := inspection.RecordTemplateRefusal(ctx, s.db, sc, fh.Filename, rep); err != nil {
+		return err
+	}
 	status := http.StatusOK
 	switch {
 	case rep.File != nil:
@@ -181,6 +184,9 @@ func (s *Server) checklistImportConfirm(w http.ResponseWriter, r *http.Request) 
 		data.FileProblem = s.cat.T(s.lang(r), "checklist.upload_gone")
 		return s.renderPage(w, r, http.StatusNotFound, "checklist_import", s.newPage(r, "checklist.import_title", data))
 	case errors.Is(err, inspection.ErrTemplateProblems):
+		if rerr := inspection.RecordTemplateRefusal(ctx, s.db, sc, u.Name, rep); rerr != nil {
+			return rerr
+		}
 		data.FileName = u.Name
 		s.checklistImportReport(r, &data, rep)
 		return s.renderPage(w, r, http.StatusConflict, "checklist_import", s.newPage(r, "checklist.import_result_title", data))

@@ -26,6 +26,7 @@ import (
 
 // inspResultRates are the columns every results table shows.
 type inspResultRates struct {
+	ShowPrev  bool // the campaign is compared with a previous one
 	C         inspection.Counts
 	Rate      string
 	RateClass string
@@ -66,6 +67,7 @@ type inspResultClause struct {
 // inspNotDoneRow is a 未実施 cell with its action form.
 type inspNotDoneRow struct {
 	inspection.NotDoneCell
+	Due     string // the raised action's due date, as the reader reads dates
 	OwnerID int64
 	Owners  []inspOwnerChoice
 	Title   string
@@ -97,6 +99,7 @@ type inspResultsPage struct {
 	ReviewPairs []inspReviewChoice
 	CanManage   bool
 	OrgWide     bool
+	HasPrev     bool
 	DueDefault  string
 	Printed     time.Time
 }
@@ -145,6 +148,17 @@ func (s *Server) inspResultsData(r *http.Request, cid int64) (inspResultsPage, e
 	for _, l := range res.Clauses {
 		p.Clauses = append(p.Clauses, inspResultClause{ClauseLine: l, R: inspRates(l.Counts, l.Previous, l.HasPrevious, l.Delta)})
 	}
+	p.HasPrev = res.Previous != nil
+	p.Total.ShowPrev = p.HasPrev
+	for i := range p.Items {
+		p.Items[i].R.ShowPrev = p.HasPrev
+	}
+	for i := range p.Departments {
+		p.Departments[i].R.ShowPrev = p.HasPrev
+	}
+	for i := range p.Clauses {
+		p.Clauses[i].R.ShowPrev = p.HasPrev
+	}
 	if p.CanManage {
 		cells := res.NotDone
 		if len(cells) > inspMaxNotDoneForms {
@@ -158,7 +172,7 @@ func (s *Server) inspResultsData(r *http.Request, cid int64) (inspResultsPage, e
 		}
 		active := true
 		for _, c := range cells {
-			row := inspNotDoneRow{NotDoneCell: c, Title: inspection.DefaultActionTitle(items[c.ItemID])}
+			row := inspNotDoneRow{NotDoneCell: c, Title: inspection.DefaultActionTitle(items[c.ItemID]), Due: s.inspDayText(r, c.ActionDueOn)}
 			if c.ActionID == 0 {
 				if row.OwnerID, err = inspection.DefaultOwner(ctx, s.db, sc, c.DepartmentID); err != nil {
 					return p, err

@@ -107,7 +107,9 @@ func (e *adminEnv) inspFix(f *routeFixture) *inspFixture {
 
 // onInspCampaign is a path under the fixture's open campaign.
 func onInspCampaign(suffix string) func(*adminEnv, *routeFixture) string {
-	return func(e *adminEnv, f *routeFixture) string { return fmt.Sprintf("/campaigns/%d%s", e.inspFix(f).campaign.ID, suffix) }
+	return func(e *adminEnv, f *routeFixture) string {
+		return fmt.Sprintf("/campaigns/%d%s", e.inspFix(f).campaign.ID, suffix)
+	}
 }
 
 // onInspChecklist is a path under the fixture's active (or draft) checklist.

@@ -112,6 +112,10 @@ func TestInspectionPagesFlow(t *testing.T) {
 		if n := e.inspCount(`SELECT COUNT(*) FROM checklists WHERE org_id = ?`); n != 0 {
 			t.Fatalf("a dry run wrote %d checklists", n)
 		}
+		if last := e.inspNewest(); last.Action != trail.Denied || last.Entity != inspection.EntityTemplate || last.ActorID != dirID ||
+			!strings.Contains(last.After, "checklist.file.bad_respondent") {
+			t.Fatalf("the refused file is not in the trail: %+v", last)
+		}
 		// 2. The corrected file, confirmed.
 		good := inspWorkbook(t, [][]string{inspHeader,
 			{"1-1", "人的", "離席時に画面をロックしているか", "全職員", "", "○", ""},
