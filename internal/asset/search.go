@@ -248,35 +248,43 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 		}
 		probes = picked
 	}
-	parts := make([]string, len(probes))
-	args := make([]any, 0, 4*len(probes))
+	// The last count is of the assets whose grams are pending (registered
+	// by an import and not yet indexed): no gram finds them, so they are
+	// candidates whatever the grams say, and LIKE decides.
+	parts := make([]string, len(probes), len(probes)+1)
+	args := make([]any, 0, 4*len(probes)+2)
 	for i, pr := range probes {
 		parts[i] = `(SELECT COUNT(*) FROM (SELECT 1 FROM asset_grams WHERE org_id = ? AND ` + pr.cond() + ` LIMIT ?) t)`
 		args = append(append(append(args, orgID), pr.args()...), selective)
 	}
-	counts := make([]int, len(probes))
-	dest := make([]any, len(probes))
+	parts = append(parts, `(SELECT COUNT(*) FROM (SELECT 1 FROM assets WHERE org_id = ? AND `+pendingCond+` LIMIT ?) t)`)
+	args = append(args, orgID, selective)
+	counts := make([]int, len(parts))
+	dest := make([]any, len(parts))
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
 	if err := q.QueryRowContext(ctx, `SELECT `+strings.Join(parts, ", "), args...).Scan(dest...); err != nil {
 		return p, fmt.Errorf("cannot weigh search terms: %w", err)
 	}
+	pending := counts[len(probes)]
+	counts = counts[:len(probes)]
 	best := -1
 	for i, n := range counts {
 		if n == 0 {
-			p.none = true
-			return p, nil
+			return p.withPending(orgID, pending, "", nil), nil
 		}
 		if n < selective && (best < 0 || n < counts[best]) {
 			best = i
 		}
 	}
 	if best >= 0 {
+		if counts[best]+pending >= selective {
+			return p, nil // too many candidates with the pending ones: LIKE alone
+		}
 		pr := probes[best]
-		p.cond = `a.id IN (SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + pr.cond() + `)`
-		p.args = append([]any{orgID}, pr.args()...)
-		return p, nil
+		return p.withPending(orgID, pending, `SELECT asset_id FROM asset_grams WHERE org_id = ? AND `+pr.cond(),
+			append([]any{orgID}, pr.args()...)), nil
 	}
 	// Every gram is common. Two common words together are often rare
 	// ("共済 データ"), so try the assets holding a gram of the first term and
@@ -292,42 +300,50 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+both+` LIMIT ?) t`, append(bothArgs, selective)...).Scan(&n); err != nil {
 			return p, fmt.Errorf("cannot weigh search terms: %w", err)
 		}
-		if n == 0 {
-			p.none = true
-		} else if n < selective {
-			p.cond, p.args = `a.id IN (`+both+`)`, bothArgs
+		switch {
+		case n == 0:
+			return p.withPending(orgID, pending, "", nil), nil
+		case n+pending < selective:
+			return p.withPending(orgID, pending, `SELECT asset_id FROM (`+both+`) b`, bothArgs), nil
 		}
 		break
 	}
 	return p, nil
 }
 
+// pendingCond selects the assets whose grams are pending, through the
+// partial index assets_grams_pending (SQLite uses a partial index only for
+// this very term).
+const pendingCond = `grams_pending = TRUE`
+
+// withPending finishes a plan whose candidates are the assets the query
+// (SQL selecting asset ids, with args) selects through the grams, or none
+// when query is empty: the assets whose grams are pending are candidates
+// too. When there are too many of those to fetch, no condition drives and
+// LIKE alone decides; when there are none and the grams select nothing,
+// nothing matches.
+func (p searchPlan) withPending(orgID int64, pending int, query string, args []any) searchPlan {
+	p.cond, p.args = "", nil
+	switch {
+	case pending >= selective:
+	case pending == 0 && query == "":
+		p.none = true
+	case pending == 0:
+		p.cond, p.args = `a.id IN (`+query+`)`, args
+	case query == "":
+		p.cond, p.args = `a.id IN (SELECT id FROM assets WHERE org_id = ? AND `+pendingCond+`)`, []any{orgID}
+	default:
+		p.cond = `a.id IN (` + query + ` UNION ALL SELECT id FROM assets WHERE org_id = ? AND ` + pendingCond + `)`
+		p.args = append(append([]any(nil), args...), orgID)
+	}
+	return p
+}
+
 // writeGrams brings an asset's grams from those of its old text to those
 // of its new one, touching only the difference, so an edit that changes a
 // word rewrites a few rows rather than all of them.
 func writeGrams(ctx context.Context, tx *db.Tx, orgID, id int64, oldText, newText string) error {
-	var old, cur []string
-	if oldText != "" {
-		old = grams(oldText)
-	}
-	if newText != "" {
-		cur = grams(newText)
-	}
-	var del, add []string
-	i, j := 0, 0
-	for i < len(old) || j < len(cur) {
-		switch {
-		case j == len(cur) || (i < len(old) && old[i] < cur[j]):
-			del = append(del, old[i])
-			i++
-		case i == len(old) || cur[j] < old[i]:
-			add = append(add, cur[j])
-			j++
-		default:
-			i++
-			j++
-		}
-	}
+	del, add := gramDiff(oldText, newText)
 	for _, chunk := range chunks(del, 200) {
 		args := []any{orgID, id}
 		for _, g := range chunk {
@@ -350,6 +366,31 @@ func writeGrams(ctx context.Context, tx *db.Tx, orgID, id int64, oldText, newTex
 	return nil
 }
 
+// gramDiff returns the grams of oldText that newText lacks, and those of
+// newText that oldText lacks.
+func gramDiff(oldText, newText string) (del, add []string) {
+	var old, cur []string
+	if oldText != "" {
+		old = grams(oldText)
+	}
+	if newText != "" {
+		cur = grams(newText)
+	}
+	return diff(old, cur)
+}
+
+// markIndexed records that the grams of the assets ids are written.
+func markIndexed(ctx context.Context, tx *db.Tx, orgID int64, ids []any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE assets SET grams_pending = FALSE WHERE org_id = ? AND id IN (`+placeholders(len(ids))+`)`,
+		append([]any{orgID}, ids...)...); err != nil {
+		return fmt.Errorf("cannot index assets: %w", err)
+	}
+	return nil
+}
+
 func chunks(s []string, n int) [][]string {
 	var out [][]string
 	for len(s) > 0 {
@@ -362,4 +403,75 @@ func chunks(s []string, n int) [][]string {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// indexBatch is how many pending assets one transaction of IndexPending
+// indexes: about 40 grams each, so a transaction holds SQLite's write lock
+// for a few tens of milliseconds and other writers get their turn between.
+const indexBatch = 500
+
+// IndexPending writes the grams of the organisation's assets registered
+// with their grams pending (by an import), indexBatch assets per
+// transaction, until none is left; it returns how many it indexed. Search
+// is correct before, during and after: a pending asset is found by LIKE.
+// Several runs at once (two imports, two instances) never index an asset
+// twice: on PostgreSQL each transaction claims its assets with FOR UPDATE
+// SKIP LOCKED, and a SQLite write transaction has the database to itself
+// and reads the flags inside it. Assets another run holds are left to it.
+func IndexPending(ctx context.Context, d *db.DB, orgID int64) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := d.Transact(ctx, func(tx *db.Tx) (err error) {
+			n, err = indexSome(ctx, tx, orgID, indexBatch)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n == 0 {
+			return total, nil
+		}
+	}
+}
+
+// indexSome indexes up to limit pending assets in tx.
+func indexSome(ctx context.Context, tx *db.Tx, orgID int64, limit int) (int, error) {
+	q := `SELECT id, search_text FROM assets WHERE org_id = ? AND ` + pendingCond + ` ORDER BY id LIMIT ?`
+	if tx.Dialect() == db.Postgres {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.QueryContext(ctx, q, orgID, limit)
+	if err != nil {
+		return 0, fmt.Errorf("cannot find assets to index: %w", err)
+	}
+	var ids []any
+	var ps []posting
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("cannot find assets to index: %w", err)
+		}
+		ids = append(ids, id)
+		for _, g := range grams(text) {
+			ps = append(ps, posting{g, id})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("cannot find assets to index: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if err := insertPostings(ctx, tx, "asset_grams (org_id, gram, asset_id)", orgID, ps); err != nil {
+		return 0, fmt.Errorf("cannot index assets: %w", err)
+	}
+	if err := markIndexed(ctx, tx, orgID, ids); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"mamori/internal/authz"
@@ -141,36 +142,92 @@ func check(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Principal,
 		if before, err = load(ctx, q, sc, id); err != nil {
 			return before, nil, err
 		}
-		beforePath, err := org.DepartmentPath(ctx, q, sc, before.DepartmentID)
+	}
+	path, err = checkRules(ctx, liveRefs{q, sc}, p, in, id, before)
+	return before, path, err
+}
+
+// refs looks up what a check needs besides the input and the stored asset.
+// liveRefs asks storage every time; an import's Batch asks once per
+// department or person and keeps the answers, so both run the same rules.
+type refs interface {
+	scheme(ctx context.Context) (Scheme, error)
+	// departmentExists reports whether the organisation has the department.
+	departmentExists(ctx context.Context, id int64) (bool, error)
+	// departmentPath is org.DepartmentPath: the department and its
+	// ancestors, nearest first.
+	departmentPath(ctx context.Context, id int64) ([]int64, error)
+	// person reports whether the organisation has the person, and whether
+	// they are active.
+	person(ctx context.Context, id int64) (found, active bool, err error)
+}
+
+type liveRefs struct {
+	q  db.Querier
+	sc scope.Scope
+}
+
+func (r liveRefs) scheme(ctx context.Context) (Scheme, error) { return SchemeOf(ctx, r.q, r.sc) }
+
+func (r liveRefs) departmentExists(ctx context.Context, id int64) (bool, error) {
+	_, err := org.GetDepartment(ctx, r.q, r.sc, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (r liveRefs) departmentPath(ctx context.Context, id int64) ([]int64, error) {
+	return org.DepartmentPath(ctx, r.q, r.sc, id)
+}
+
+func (r liveRefs) person(ctx context.Context, id int64) (found, active bool, err error) {
+	person, err := org.GetPerson(ctx, r.q, r.sc, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return true, person.Active, nil
+}
+
+// checkRules is every rule of Check after Validate, for an input that has
+// passed it: before is the stored asset (for id != 0), and r answers what
+// else the rules ask of storage. It returns the department path of the
+// asset after the change.
+func checkRules(ctx context.Context, r refs, p authz.Principal, in *Input, id int64, before Asset) (path []int64, err error) {
+	if id != 0 {
+		beforePath, err := r.departmentPath(ctx, before.DepartmentID)
 		if err != nil {
-			return before, nil, err
+			return nil, err
 		}
 		if !reaches(p, authz.ViewAssets, before, beforePath) {
-			return before, nil, fmt.Errorf("asset %d: %w", id, db.ErrNotFound)
+			return nil, fmt.Errorf("asset %d: %w", id, db.ErrNotFound)
 		}
 		// Editing a restricted asset needs seeing it in full, and the editor
 		// must reach it both as it is and as it will be, so nobody can move
 		// an asset out of reach of those responsible for it, or into theirs.
 		if !reaches(p, authz.EditAssets, before, beforePath) ||
 			(before.Restricted() && !reaches(p, authz.ViewRestrictedAssets, before, beforePath)) {
-			return before, nil, fmt.Errorf("cannot change asset %d: %w", id, ErrForbidden)
+			return nil, fmt.Errorf("cannot change asset %d: %w", id, ErrForbidden)
 		}
 		if in.Version != before.Version {
-			return before, nil, fmt.Errorf("asset %d changed since version %d: %w", id, in.Version, db.ErrConflict)
+			return nil, fmt.Errorf("asset %d changed since version %d: %w", id, in.Version, db.ErrConflict)
 		}
 	}
 	e := validate.Errors{}
-	scheme, err := SchemeOf(ctx, q, sc)
+	scheme, err := r.scheme(ctx)
 	if err != nil {
-		return before, nil, err
+		return nil, err
 	}
 	if !Confidentiality(in.Confidentiality).In(scheme) {
 		e.Add("confidentiality", "asset.level_not_in_scheme")
 	}
-	if _, err := org.GetDepartment(ctx, q, sc, in.DepartmentID); errors.Is(err, db.ErrNotFound) {
+	if found, err := r.departmentExists(ctx, in.DepartmentID); err != nil {
+		return nil, err
+	} else if !found {
 		e.Add("department_id", "error.invalid_choice")
-	} else if err != nil {
-		return before, nil, err
 	}
 	for _, f := range []struct {
 		field   string
@@ -183,48 +240,78 @@ func check(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Principal,
 		if f.id == 0 {
 			continue
 		}
-		person, err := org.GetPerson(ctx, q, sc, f.id)
-		if errors.Is(err, db.ErrNotFound) {
+		found, active, err := r.person(ctx, f.id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
 			e.Add(f.field, "error.invalid_choice")
 			continue
 		}
-		if err != nil {
-			return before, nil, err
-		}
 		// Someone who has left may stay on an old record but cannot be
 		// newly named as responsible.
-		if !person.Active && f.id != f.was {
+		if !active && f.id != f.was {
 			e.Add(f.field, "asset.person_inactive")
 		}
 	}
 	if err := e.Err(); err != nil {
-		return before, nil, err
+		return nil, err
 	}
-	path, err = org.DepartmentPath(ctx, q, sc, in.DepartmentID)
+	path, err = r.departmentPath(ctx, in.DepartmentID)
 	if err != nil {
-		return before, nil, err
+		return nil, err
 	}
 	after := fromInput(*in)
 	after.ID = id
 	if !reaches(p, authz.EditAssets, after, path) {
-		return before, nil, fmt.Errorf("cannot save asset: %w", ErrForbidden)
+		return nil, fmt.Errorf("cannot save asset: %w", ErrForbidden)
 	}
-	return before, path, nil
+	return path, nil
 }
 
 // row is the stored form of an asset's derived columns.
 type row struct {
 	tags, searchText, reviewDue string
 	warnings                    int
+	restricted                  bool
 }
 
 func derive(a Asset) row {
 	r := row{tags: strings.Join(a.Tags, " "), searchText: searchText(a.Name, a.Description, a.Tags),
-		reviewDue: a.NextReviewDate, warnings: len(Warnings(a))}
+		reviewDue: a.NextReviewDate, warnings: len(Warnings(a)), restricted: a.Restricted()}
 	if r.reviewDue == "" {
 		r.reviewDue = noReview
 	}
 	return r
+}
+
+// valueColumns are the columns of an asset that a write sets from its
+// fields, and values their values, in the same order.
+var valueColumns = []string{"name", "kind", "description", "department_id", "owner_id", "custodian_id",
+	"location", "is_controlled_area", "domain", "confidentiality", "restricted", "integrity", "availability", "retention_years", "status",
+	"disposed_on", "disposal_method", "disposal_witness_id", "next_review_date", "review_due", "tags",
+	"mfa_on_terminals", "takeout_disabled", "isolated_from_other_domains", "traffic_monitoring",
+	"warning_count", "search_text"}
+
+func values(a Asset, r row) []any {
+	return []any{a.Name, string(a.Kind), a.Description, a.DepartmentID, a.OwnerID, nullID(a.CustodianID),
+		a.Location, a.ControlledArea, string(a.Domain), string(a.Confidentiality), r.restricted, string(a.Integrity), string(a.Availability),
+		a.RetentionYears, string(a.Status), a.DisposedOn, a.DisposalMethod, nullID(a.DisposalWitnessID), a.NextReviewDate,
+		r.reviewDue, r.tags, string(a.MFAOnTerminals), string(a.TakeoutDisabled), string(a.IsolatedFromOtherDomains),
+		string(a.TrafficMonitoring), r.warnings, r.searchText}
+}
+
+// insertColumns are the columns a new asset is written with, and
+// insertValues their values: the same for Create and an import's Batch.
+var (
+	insertColumns     = "org_id, " + strings.Join(valueColumns, ", ") + ", version, created_at, updated_at"
+	insertColumnCount = len(valueColumns) + 4
+)
+
+func insertValues(args []any, orgID int64, a Asset, r row, now int64) []any {
+	args = append(args, orgID)
+	args = append(args, values(a, r)...)
+	return append(args, 1, now, now)
 }
 
 // Create registers an asset.
@@ -234,19 +321,9 @@ func Create(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal, i
 	}
 	a := fromInput(in)
 	r := derive(a)
-	now := db.Now()
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO assets (org_id, name, kind, description, department_id, owner_id, custodian_id,
-		location, is_controlled_area, domain, confidentiality, restricted, integrity, availability, retention_years, status,
-		disposed_on, disposal_method, disposal_witness_id, next_review_date, review_due, tags,
-		mfa_on_terminals, takeout_disabled, isolated_from_other_domains, traffic_monitoring,
-		warning_count, search_text, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
-		sc.OrgID, a.Name, string(a.Kind), a.Description, a.DepartmentID, a.OwnerID, nullID(a.CustodianID),
-		a.Location, a.ControlledArea, string(a.Domain), string(a.Confidentiality), a.Restricted(), string(a.Integrity), string(a.Availability),
-		a.RetentionYears, string(a.Status), a.DisposedOn, a.DisposalMethod, nullID(a.DisposalWitnessID), a.NextReviewDate,
-		r.reviewDue, r.tags, string(a.MFAOnTerminals), string(a.TakeoutDisabled), string(a.IsolatedFromOtherDomains),
-		string(a.TrafficMonitoring), r.warnings, r.searchText, now, now).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO assets (`+insertColumns+`) VALUES (`+placeholders(insertColumnCount)+`) RETURNING id`,
+		insertValues(nil, sc.OrgID, a, r, db.Now())...).Scan(&id)
 	if err != nil {
 		return Asset{}, fmt.Errorf("cannot create asset: %w", err)
 	}
@@ -282,27 +359,7 @@ func Update(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal, i
 	}
 	a := fromInput(in)
 	r := derive(a)
-	res, err := tx.ExecContext(ctx, `UPDATE assets SET name = ?, kind = ?, description = ?, department_id = ?, owner_id = ?,
-		custodian_id = ?, location = ?, is_controlled_area = ?, domain = ?, confidentiality = ?, restricted = ?, integrity = ?, availability = ?,
-		retention_years = ?, status = ?, disposed_on = ?, disposal_method = ?, disposal_witness_id = ?, next_review_date = ?,
-		review_due = ?, tags = ?, mfa_on_terminals = ?, takeout_disabled = ?, isolated_from_other_domains = ?,
-		traffic_monitoring = ?, warning_count = ?, search_text = ?, version = version + 1, updated_at = ?
-		WHERE org_id = ? AND id = ? AND version = ?`,
-		a.Name, string(a.Kind), a.Description, a.DepartmentID, a.OwnerID, nullID(a.CustodianID), a.Location, a.ControlledArea,
-		string(a.Domain), string(a.Confidentiality), a.Restricted(), string(a.Integrity), string(a.Availability), a.RetentionYears,
-		string(a.Status), a.DisposedOn, a.DisposalMethod, nullID(a.DisposalWitnessID), a.NextReviewDate, r.reviewDue, r.tags,
-		string(a.MFAOnTerminals), string(a.TakeoutDisabled), string(a.IsolatedFromOtherDomains), string(a.TrafficMonitoring),
-		r.warnings, r.searchText, db.Now(), sc.OrgID, id, in.Version)
-	if err != nil {
-		return Asset{}, fmt.Errorf("cannot update asset %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return Asset{}, fmt.Errorf("cannot update asset %d: %w", id, err)
-	} else if n == 0 {
-		// Someone else's change committed between our read and this write.
-		return Asset{}, fmt.Errorf("asset %d changed since version %d: %w", id, in.Version, db.ErrConflict)
-	}
-	if err := writeGrams(ctx, tx, sc.OrgID, id, oldText, r.searchText); err != nil {
+	if err := rewrite(ctx, tx, sc.OrgID, id, in.Version, a, r, oldText, db.Now()); err != nil {
 		return Asset{}, err
 	}
 	if err := writeTags(ctx, tx, sc.OrgID, id, before.Tags, a.Tags); err != nil {
@@ -319,6 +376,55 @@ func Update(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal, i
 	}
 	return after, trail.Record(ctx, tx, sc, trail.Change{Action: trail.Update, Entity: EntityAsset, EntityID: fmt.Sprint(id),
 		Before: before.snapshot(), After: after.snapshot()})
+}
+
+// rewrite stores an asset's new fields if it is still at version, and
+// brings its grams from those of oldText to those of the new text. An
+// asset whose grams are still pending (registered by an import, not yet
+// indexed) gets all of them now instead.
+func rewrite(ctx context.Context, tx *db.Tx, orgID, id, version int64, a Asset, r row, oldText string, now int64) error {
+	pending, err := updateRow(ctx, tx, orgID, id, version, values(a, r), nil, now)
+	if err != nil {
+		return err
+	}
+	if !pending {
+		return writeGrams(ctx, tx, orgID, id, oldText, r.searchText)
+	}
+	if err := writeGrams(ctx, tx, orgID, id, "", r.searchText); err != nil {
+		return err
+	}
+	return markIndexed(ctx, tx, orgID, []any{id})
+}
+
+// updateRow stores an asset's values (valueColumns) if it is still at
+// version, and reports whether its grams are pending. Given the values
+// stored (old), it sets only the columns that change: SQLite rewrites the
+// entries of every index on a column an UPDATE sets, changed or not, and
+// an import's change is usually a column or two of thirteen indexes'. The
+// flag is read back from the UPDATE, which on PostgreSQL waits for an
+// indexer holding the row, so it is the one the indexer left.
+func updateRow(ctx context.Context, tx *db.Tx, orgID, id, version int64, vals, old []any, now int64) (pending bool, err error) {
+	var set strings.Builder
+	args := make([]any, 0, len(vals)+4)
+	for i, v := range vals {
+		if old != nil && old[i] == v {
+			continue
+		}
+		set.WriteString(valueColumns[i])
+		set.WriteString(" = ?, ")
+		args = append(args, v)
+	}
+	args = append(args, now, orgID, id, version)
+	err = tx.QueryRowContext(ctx, `UPDATE assets SET `+set.String()+`version = version + 1, updated_at = ?
+		WHERE org_id = ? AND id = ? AND version = ? RETURNING grams_pending`, args...).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Someone else's change committed between our read and this write.
+		return false, fmt.Errorf("asset %d changed since version %d: %w", id, version, db.ErrConflict)
+	}
+	if err != nil {
+		return false, fmt.Errorf("cannot update asset %d: %w", id, err)
+	}
+	return pending, nil
 }
 
 // StatusInput changes where an asset is in its life. Disposal needs the
@@ -375,18 +481,21 @@ func Delete(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal, i
 	if n > 0 {
 		return fmt.Errorf("asset %d: %w", id, ErrInUse)
 	}
-	var text string
-	if err := tx.QueryRowContext(ctx, `SELECT search_text FROM assets WHERE org_id = ? AND id = ?`, sc.OrgID, id).Scan(&text); err != nil {
-		return fmt.Errorf("cannot load asset %d: %w", id, err)
-	}
-	if err := writeGrams(ctx, tx, sc.OrgID, id, text, ""); err != nil {
-		return err
-	}
 	if err := writeTags(ctx, tx, sc.OrgID, id, before.Tags, nil); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM assets WHERE org_id = ? AND id = ?`, sc.OrgID, id); err != nil {
+	// The row goes before its grams: the DELETE waits for an indexer
+	// holding it (PostgreSQL), and then says whether it left grams to remove.
+	var text string
+	var pending bool
+	if err := tx.QueryRowContext(ctx, `DELETE FROM assets WHERE org_id = ? AND id = ? RETURNING search_text, grams_pending`,
+		sc.OrgID, id).Scan(&text, &pending); err != nil {
 		return fmt.Errorf("cannot delete asset %d: %w", id, err)
+	}
+	if !pending {
+		if err := writeGrams(ctx, tx, sc.OrgID, id, text, ""); err != nil {
+			return err
+		}
 	}
 	if err := addCount(ctx, tx, sc.OrgID, before.Confidentiality, -1); err != nil {
 		return err
@@ -396,28 +505,48 @@ func Delete(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal, i
 
 // writeTags brings asset_tags from the old tags to the new.
 func writeTags(ctx context.Context, tx *db.Tx, orgID, id int64, old, cur []string) error {
-	oldSet, curSet := map[string]bool{}, map[string]bool{}
-	for _, t := range old {
-		oldSet[fold(t)] = true
-	}
-	for _, t := range cur {
-		curSet[fold(t)] = true
-	}
-	for t := range oldSet {
-		if !curSet[t] {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND tag = ? AND asset_id = ?`, orgID, t, id); err != nil {
-				return fmt.Errorf("cannot remove tag of asset %d: %w", id, err)
-			}
+	del, add := diff(tagSet(old), tagSet(cur))
+	for _, t := range del {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND tag = ? AND asset_id = ?`, orgID, t, id); err != nil {
+			return fmt.Errorf("cannot remove tag of asset %d: %w", id, err)
 		}
 	}
-	for t := range curSet {
-		if !oldSet[t] {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO asset_tags (org_id, tag, asset_id) VALUES (?, ?, ?)`, orgID, t, id); err != nil {
-				return fmt.Errorf("cannot tag asset %d: %w", id, err)
-			}
+	for _, t := range add {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO asset_tags (org_id, tag, asset_id) VALUES (?, ?, ?)`, orgID, t, id); err != nil {
+			return fmt.Errorf("cannot tag asset %d: %w", id, err)
 		}
 	}
 	return nil
+}
+
+// tagSet returns the folded tags asset_tags holds for tags: each once,
+// sorted.
+func tagSet(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, fold(t))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// diff compares two sorted sets: what is only in old, and only in cur.
+func diff(old, cur []string) (del, add []string) {
+	i, j := 0, 0
+	for i < len(old) || j < len(cur) {
+		switch {
+		case j == len(cur) || (i < len(old) && old[i] < cur[j]):
+			del = append(del, old[i])
+			i++
+		case i == len(old) || cur[j] < old[i]:
+			add = append(add, cur[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return del, add
 }
 
 // addCount keeps asset_counts in step with a write.

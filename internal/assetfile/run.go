@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"mamori/internal/asset"
 	"mamori/internal/authz"
@@ -29,11 +32,14 @@ func DryRun(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Principal
 }
 
 // Import reads a register file again and applies every row in one
-// transaction, each through asset.Create or asset.Update, so the checks,
-// the masking rule and the trail entries are those of the forms. When any
-// row has a problem (or the file as a whole does) nothing is written and
-// the error is ErrHasProblems, with the report naming every problem. The
-// principal needs asset.import, and each row their asset.edit reach.
+// transaction through an asset.Batch, which runs the rules of
+// asset.Create and asset.Update, so the checks, the masking rule and the
+// trail entries (one per asset) are those of the forms, a few hundred rows
+// at a time. When any row has a problem (or the file as a whole does)
+// nothing is written and the error is ErrHasProblems, with the report
+// naming every problem. The principal needs asset.import, and each row
+// their asset.edit reach. New assets' search grams are written after the
+// commit, in the background (asset.IndexPending).
 func Import(ctx context.Context, d *db.DB, sc scope.Scope, p authz.Principal, r io.Reader, opts Options) (*Report, error) {
 	var rep *Report
 	err := d.Transact(ctx, func(tx *db.Tx) (err error) {
@@ -43,7 +49,37 @@ func Import(ctx context.Context, d *db.DB, sc scope.Scope, p authz.Principal, r 
 	if rep != nil {
 		rep.Applied = err == nil
 	}
+	if err == nil && rep.Created > 0 {
+		// The new assets were registered with their grams pending (see
+		// asset.Batch); a search finds them meanwhile.
+		go indexPending(context.WithoutCancel(ctx), d, sc.OrgID)
+	}
 	return rep, err
+}
+
+// indexPending writes the search grams of the organisation's assets an
+// import registered, after it committed, in small transactions. Should it
+// stop (the server shutting down), the assets stay searchable and the next
+// import's indexing takes them up.
+func indexPending(ctx context.Context, d *db.DB, orgID int64) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.ErrorContext(ctx, "indexing of imported assets failed", "org", orgID, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	start := time.Now()
+	n, err := asset.IndexPending(ctx, d, orgID)
+	if err != nil && d.SQL().PingContext(ctx) != nil {
+		// The database is gone (closed on shutdown): the next run goes on.
+		slog.DebugContext(ctx, "indexing of imported assets stopped", "org", orgID, "indexed", n, "err", err)
+		return
+	}
+	if err != nil {
+		slog.WarnContext(ctx, "imported assets not yet fully indexed for search (search still finds them)",
+			"org", orgID, "indexed", n, "err", err)
+		return
+	}
+	slog.DebugContext(ctx, "imported assets indexed for search", "org", orgID, "indexed", n, "took", time.Since(start))
 }
 
 // importTx is Import in the caller's transaction, which must be rolled
@@ -75,15 +111,26 @@ func importTx(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Principal,
 // run is one reading of a file.
 type run struct {
 	ctx    context.Context
-	q      db.Querier
 	tx     *db.Tx // set when applying
 	sc     scope.Scope
 	p      authz.Principal
 	opts   Options
 	dir    *directory
 	scheme asset.Scheme
+	b      *asset.Batch
 	rp     *rowParser
 	rep    *Report
+	// rows are read and not yet worked out: batchRows of them are looked
+	// up, checked and written together.
+	rows []pendingRow
+	// writing is the batch being written, if any.
+	writing *writing
+	// failed is set once a row has failed (reported or not yet): an import
+	// then only checks the remaining rows, since nothing will be written.
+	failed bool
+	// b checks the rows and writes their changes; it holds what a run
+	// keeps of storage (the assets a batch names, the departments and
+	// people asked about), all bounded by the batch or the organisation.
 	// seen fingerprints each match key (an id, or a name) with the row
 	// that gave it, to refuse a key given twice: 12 bytes or so per row,
 	// the only thing a run keeps per row.
@@ -100,11 +147,12 @@ func newRun(ctx context.Context, q db.Querier, tx *db.Tx, sc scope.Scope, p auth
 	if err != nil {
 		return nil, err
 	}
-	scheme, err := asset.SchemeOf(ctx, q, sc)
+	b := asset.NewBatch(q, tx, sc, p)
+	scheme, err := b.Scheme(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &run{ctx: ctx, q: q, tx: tx, sc: sc, p: p, opts: opts, dir: dir, scheme: scheme,
+	return &run{ctx: ctx, tx: tx, sc: sc, p: p, opts: opts, dir: dir, scheme: scheme, b: b,
 		rep:  &Report{MatchBy: opts.MatchBy, Columns: []string{}, Ignored: []string{}, Problems: []Problem{}, Items: []RowReport{}},
 		seen: map[uint64]int32{}, seed: maphash.MakeSeed(), rp: &rowParser{l: &layout{}}}, nil
 }
@@ -133,6 +181,7 @@ func (x *run) read(r io.Reader) (*Report, error) {
 		}
 	}
 	x.rp = newRowParser(l, x.dir, x.scheme)
+	defer x.wait()
 	for {
 		if err := x.ctx.Err(); err != nil {
 			return nil, err
@@ -143,20 +192,34 @@ func (x *run) read(r io.Reader) (*Report, error) {
 		}
 		if err != nil {
 			var te *tabular.Error
-			if errors.As(err, &te) && te.Recoverable() {
-				x.rep.Rows++
-				rr := RowReport{Row: row.Number, Outcome: Failed, Problems: []Problem{*fileProblem(err)}}
-				x.record(rr)
-				continue
+			if !errors.As(err, &te) || !te.Recoverable() {
+				// The rows before are reported as they would be.
+				if err := x.flush(); err != nil {
+					return nil, err
+				}
+				if err := x.settle(); err != nil {
+					return nil, err
+				}
+				return x.fileFailed(err)
 			}
-			return x.fileFailed(err)
+			x.rep.Rows++
+			rr := RowReport{Row: row.Number, Outcome: Failed, Problems: []Problem{*fileProblem(err)}}
+			x.rows = append(x.rows, pendingRow{done: &rr})
+		} else {
+			x.rep.Rows++
+			x.rows = append(x.rows, pendingRow{row: row})
 		}
-		x.rep.Rows++
-		rr, err := x.row(row)
-		if err != nil {
-			return nil, fmt.Errorf("cannot import row %d: %w", row.Number, err)
+		if len(x.rows) >= batchRows {
+			if err := x.flush(); err != nil {
+				return nil, err
+			}
 		}
-		x.record(rr)
+	}
+	if err := x.flush(); err != nil {
+		return nil, err
+	}
+	if err := x.settle(); err != nil {
+		return nil, err
 	}
 	// Encoding is known for certain only at the end of a CSV.
 	x.rep.Encoding = rd.Encoding().String()
@@ -202,67 +265,268 @@ func (x *run) record(rr RowReport) {
 	}
 }
 
-// failing reports whether a problem has been found: an import then only
-// checks the remaining rows, since nothing will be written.
-func (x *run) failing() bool { return x.rep.Failed > 0 }
+// batchRows is how many rows are worked out together: the assets they
+// name read with one query, their changes written with multi-row INSERTs
+// (asset.Batch). What a run keeps stays this size whatever the file's.
+const batchRows = 500
 
-// row works out one row's outcome and, when applying, applies it.
-func (x *run) row(row tabular.Row) (RowReport, error) {
+// pendingRow is a row read and not yet worked out.
+type pendingRow struct {
+	row  tabular.Row
+	done *RowReport // the outcome of a row the reader refused
+}
+
+// rowState is a row being worked out.
+type rowState struct {
+	row      tabular.Row
+	rr       RowReport
+	done     bool  // rr is final
+	id       int64 // the 管理番号 the row gives, 0 for none
+	existing asset.Asset
+	found    bool
+	in       asset.Input
+	op       int // the row's change in the batch's queue, or -1
+}
+
+// flush works out the rows read so far, in order: which asset each is
+// about (looked up together), what it makes of it and the checks. When
+// applying and nothing has failed, their changes are written by another
+// goroutine while the next rows are read and checked, using the second
+// core; the rows are reported once written, so the report keeps the file's
+// order.
+func (x *run) flush() error {
+	if len(x.rows) == 0 {
+		return nil
+	}
+	rows := make([]rowState, len(x.rows))
+	for i, pr := range x.rows {
+		if pr.done != nil {
+			rows[i] = rowState{rr: *pr.done, done: true, op: -1}
+			continue
+		}
+		rows[i] = x.match(pr.row)
+	}
+	x.rows = x.rows[:0]
+	if err := x.lookUp(rows); err != nil {
+		return err
+	}
+	for i := range rows {
+		st := &rows[i]
+		if !st.done {
+			if err := x.work(st, x.failed); err != nil {
+				return fmt.Errorf("cannot import row %d: %w", st.row.Number, err)
+			}
+		}
+		x.failed = x.failed || st.rr.Outcome == Failed
+	}
+	queued := x.b.Take()
+	if err := x.settle(); err != nil {
+		return err
+	}
+	if x.tx == nil || x.failed || queued.Len() == 0 {
+		// Nothing will be written: once a row has failed, the rest are
+		// only checked.
+		x.report(rows)
+		return nil
+	}
+	w := &writing{rows: rows, done: make(chan struct{})}
+	x.writing = w
+	go func() {
+		defer close(w.done)
+		defer func() {
+			// A panic here would take the server down rather than the
+			// request; it fails the import (and so rolls it back) instead.
+			if p := recover(); p != nil {
+				w.err = fmt.Errorf("panic while writing assets: %v\n%s", p, debug.Stack())
+			}
+		}()
+		w.ids, w.err = x.b.Write(x.ctx, queued)
+	}()
+	return nil
+}
+
+// writing is a batch of rows whose changes are being written.
+type writing struct {
+	rows []rowState
+	done chan struct{}
+	ids  []int64
+	err  error
+}
+
+// settle waits for the batch being written, if any, and reports its rows.
+func (x *run) settle() error {
+	w := x.writing
+	if w == nil {
+		return nil
+	}
+	<-w.done
+	x.writing = nil
+	var oe *asset.OpError
+	switch {
+	case errors.As(w.err, &oe):
+		// Changed by someone else since it was read: a problem of its
+		// row, and nothing is written.
+		for i := range w.rows {
+			if st := &w.rows[i]; st.op == oe.Index {
+				more, err := x.problems(st.row.Number, oe.Err, st.found, st.existing, st.in)
+				if err != nil {
+					return err
+				}
+				st.rr.ID, st.rr.Outcome, st.rr.Problems = st.existing.ID, Failed, append(st.rr.Problems, more...)
+			}
+		}
+		x.failed = true
+	case w.err != nil:
+		return fmt.Errorf("cannot import rows %d–%d: %w", w.rows[0].rr.Row, w.rows[len(w.rows)-1].rr.Row, w.err)
+	default:
+		for i := range w.rows {
+			if st := &w.rows[i]; st.op >= 0 {
+				st.rr.ID = w.ids[st.op]
+			}
+		}
+	}
+	x.report(w.rows)
+	return nil
+}
+
+// wait waits for the batch being written, if any, without reporting it:
+// the run is ending on an error, and the transaction must not be in use
+// when it is rolled back.
+func (x *run) wait() {
+	if x.writing != nil {
+		<-x.writing.done
+		x.writing = nil
+	}
+}
+
+func (x *run) report(rows []rowState) {
+	for i := range rows {
+		x.record(rows[i].rr)
+	}
+}
+
+// match reads which asset a row is about, refusing a key an earlier row
+// gave; the asset itself is looked up with the rest of the batch.
+func (x *run) match(row tabular.Row) rowState {
 	l := x.rp.l
-	rr := RowReport{Row: row.Number}
+	st := rowState{row: row, rr: RowReport{Row: row.Number}, op: -1}
 	if name, ok := l.cell(row.Cells, ColName); ok {
-		rr.Name = strings.TrimSpace(name)
+		st.rr.Name = strings.TrimSpace(name)
 	}
-	fail := func(ps ...Problem) (RowReport, error) {
-		rr.Outcome, rr.Problems = Failed, append(rr.Problems, ps...)
-		return rr, nil
+	fail := func(p Problem) rowState {
+		st.rr.Outcome, st.rr.Problems, st.done = Failed, append(st.rr.Problems, p), true
+		return st
 	}
-
-	// Which asset the row is about.
-	var existing asset.Asset
-	found := false
 	id, bad := x.rp.matchID(row)
 	if bad != nil {
 		return fail(*bad)
 	}
+	st.id = id
 	switch x.opts.MatchBy {
 	case MatchID:
 		if id != 0 {
 			if p := x.once(row.Number, ColID, "i"+strconv.FormatInt(id, 10)); p != nil {
 				return fail(*p)
 			}
-			a, err := asset.Get(x.ctx, x.q, x.sc, x.p, id)
-			if errors.Is(err, db.ErrNotFound) {
-				return fail(l.problem(row.Number, ColID, "assetfile.not_found", strconv.FormatInt(id, 10)))
-			}
-			if err != nil {
-				return rr, err
-			}
-			existing, found = a, true
 		}
 	case MatchName:
-		if rr.Name == asset.MaskedName {
+		if st.rr.Name == asset.MaskedName {
 			return fail(l.problem(row.Number, ColName, "assetfile.masked_by_name"))
 		}
-		if rr.Name != "" {
-			if p := x.once(row.Number, ColName, "n"+rr.Name); p != nil {
+		if st.rr.Name != "" {
+			if p := x.once(row.Number, ColName, "n"+st.rr.Name); p != nil {
 				return fail(*p)
-			}
-			a, n, err := x.byName(rr.Name)
-			if err != nil {
-				return rr, err
-			}
-			switch {
-			case n > 1:
-				return fail(l.problem(row.Number, ColName, "assetfile.name_ambiguous", n))
-			case n == 1 && (id == 0 || id == a.ID):
-				existing, found = a, true
-			case id != 0:
-				// The number names another asset than the name does.
-				return fail(l.problem(row.Number, ColID, "assetfile.id_mismatch"))
 			}
 		}
 	}
+	return st
+}
+
+// lookUp finds the asset each row is about, for the whole batch at once:
+// by number, or by name among the assets of that name the principal sees
+// in full. A row naming an asset it cannot have fails here.
+func (x *run) lookUp(rows []rowState) error {
+	l := x.rp.l
+	fail := func(st *rowState, p Problem) {
+		st.rr.Outcome, st.rr.Problems, st.done = Failed, append(st.rr.Problems, p), true
+	}
+	switch x.opts.MatchBy {
+	case MatchID:
+		var ids []int64
+		for _, st := range rows {
+			if !st.done && st.id != 0 {
+				ids = append(ids, st.id)
+			}
+		}
+		seen, err := x.b.Load(x.ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			st := &rows[i]
+			if st.done || st.id == 0 {
+				continue
+			}
+			a, ok := seen[st.id]
+			if !ok {
+				fail(st, l.problem(st.row.Number, ColID, "assetfile.not_found", strconv.FormatInt(st.id, 10)))
+				continue
+			}
+			st.existing, st.found = a, true
+		}
+	case MatchName:
+		var names []string
+		for _, st := range rows {
+			if !st.done && st.rr.Name != "" {
+				names = append(names, st.rr.Name)
+			}
+		}
+		byName, err := x.b.IDsByName(x.ctx, names)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for _, found := range byName {
+			ids = append(ids, found...)
+		}
+		seen, err := x.b.Load(x.ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			st := &rows[i]
+			if st.done || st.rr.Name == "" {
+				continue
+			}
+			// The assets of the name the principal sees in full: one whose
+			// name is hidden from them cannot be matched, which would tell.
+			var a asset.Asset
+			n := 0
+			for _, id := range byName[st.rr.Name] {
+				if got, ok := seen[id]; ok && !got.Masked {
+					a = got
+					n++
+				}
+			}
+			switch {
+			case n > 1:
+				fail(st, l.problem(st.row.Number, ColName, "assetfile.name_ambiguous", n))
+			case n == 1 && (st.id == 0 || st.id == a.ID):
+				st.existing, st.found = a, true
+			case st.id != 0:
+				// The number names another asset than the name does.
+				fail(st, l.problem(st.row.Number, ColID, "assetfile.id_mismatch"))
+			}
+		}
+	}
+	return nil
+}
+
+// work works out one row's outcome and, when applying and nothing has
+// failed, queues its change.
+func (x *run) work(st *rowState, failing bool) error {
+	rr := &st.rr
+	existing, found := st.existing, st.found
 
 	// What the row makes of it.
 	var in asset.Input
@@ -275,29 +539,31 @@ func (x *run) row(row tabular.Row) (RowReport, error) {
 	} else {
 		in.Tags = []string{}
 	}
-	probs := x.rp.apply(row, &in)
+	probs := x.rp.apply(st.row, &in)
 	if found && len(probs) == 0 && sameInput(in, existing.Input()) {
 		rr.Outcome = Unchanged
-		return rr, nil
+		return nil
 	}
 
-	// Checked (and applied) by package asset.
+	// Checked (and queued) by package asset.
 	var err error
+	queued := false
 	switch {
-	case x.tx == nil || x.failing() || len(probs) > 0:
-		err = asset.Check(x.ctx, x.q, x.sc, x.p, &in, rr.ID)
+	case x.tx == nil || failing || len(probs) > 0:
+		err = x.b.Check(x.ctx, &in, rr.ID)
 	case found:
 		in.Version = existing.Version
-		_, err = asset.Update(x.ctx, x.tx, x.sc, x.p, existing.ID, in)
+		err = x.b.Update(x.ctx, existing.ID, in)
+		queued = err == nil
 	default:
-		var a asset.Asset
-		a, err = asset.Create(x.ctx, x.tx, x.sc, x.p, in)
-		rr.ID = a.ID
+		_, err = x.b.Create(x.ctx, in)
+		queued = err == nil
 	}
+	st.in = in
 	if err != nil {
-		more, ferr := x.problems(row.Number, err, found, existing, in)
+		more, ferr := x.problems(st.row.Number, err, found, existing, in)
 		if ferr != nil {
-			return rr, ferr
+			return ferr
 		}
 		// A column with a problem of its own reading is not named twice.
 		for _, m := range more {
@@ -308,13 +574,17 @@ func (x *run) row(row tabular.Row) (RowReport, error) {
 	}
 	if len(probs) > 0 {
 		rr.ID = existing.ID
-		return fail(probs...)
+		rr.Outcome, rr.Problems = Failed, append(rr.Problems, probs...)
+		return nil
+	}
+	if queued {
+		st.op = x.b.Pending() - 1
 	}
 	rr.Outcome = Create
 	if found {
 		rr.Outcome = Update
 	}
-	return rr, nil
+	return nil
 }
 
 func hasColumn(ps []Problem, key string) bool {
@@ -419,49 +689,4 @@ func (x *run) columnOf(field string) string {
 		}
 	}
 	return first
-}
-
-// byName finds the assets of a name that the principal sees in full. n is
-// how many there are; a is the asset when there is one.
-func (x *run) byName(name string) (a asset.Asset, n int, err error) {
-	ids, err := assetIDsByName(x.ctx, x.q, x.sc, name)
-	if err != nil {
-		return a, 0, err
-	}
-	for _, id := range ids {
-		got, err := asset.Get(x.ctx, x.q, x.sc, x.p, id)
-		if errors.Is(err, db.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return a, 0, err
-		}
-		if got.Masked {
-			// Its name is hidden from this reader: matching it would tell.
-			continue
-		}
-		a = got
-		n++
-	}
-	return a, n, nil
-}
-
-// assetIDsByName lists the ids of the assets of an exact name, through the
-// (org_id, name) index; at most a few are read.
-// TODO: belongs in package asset (owned elsewhere), as asset.IDsByName.
-func assetIDsByName(ctx context.Context, q db.Querier, sc scope.Scope, name string) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM assets WHERE org_id = ? AND name = ? ORDER BY id LIMIT 20`, sc.OrgID, name)
-	if err != nil {
-		return nil, fmt.Errorf("cannot find assets named %q: %w", name, err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("cannot find assets by name: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
