@@ -127,6 +127,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		backupCmd(&st),
 		restoreCmd(&st),
 		policyCmd(&st),
+		demoCmd(&st),
 		versionCmd(),
 	)
 	return root
