@@ -559,16 +559,18 @@ func PendingFor(ctx context.Context, q db.Querier, sc scope.Scope, personID int6
 	return out, rows.Err()
 }
 
-// Lagging is an open campaign with respondents who have not finished.
+// Lagging is an open campaign with respondents who have not finished, or
+// past its end date and still open.
 type Lagging struct {
 	CampaignID int64
 	Title      string
 	EndsOn     string
 	Unfinished int
+	Overdue    bool
 }
 
-// LaggingCampaigns lists open campaigns with unfinished respondents, for
-// their managers (the home page).
+// LaggingCampaigns lists open campaigns with unfinished respondents or
+// past their end date, for their managers (the home page).
 func LaggingCampaigns(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Principal) ([]Lagging, error) {
 	if !canManage(p) {
 		return nil, nil
@@ -586,7 +588,8 @@ func LaggingCampaigns(ctx context.Context, q db.Querier, sc scope.Scope, p authz
 		if err := rows.Scan(&l.CampaignID, &l.Title, &l.EndsOn, &l.Unfinished); err != nil {
 			return nil, fmt.Errorf("cannot read campaign: %w", err)
 		}
-		if l.Unfinished > 0 {
+		l.Overdue = l.EndsOn < today()
+		if l.Unfinished > 0 || l.Overdue {
 			out = append(out, l)
 		}
 	}

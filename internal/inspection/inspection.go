@@ -62,6 +62,9 @@ func (r Respondent) IsValid() bool { return slices.Contains(Respondents, r) }
 // Key is the message key of r's name.
 func (r Respondent) Key() string { return "checklist.respondent." + string(r) }
 
+// ShortKey is the message key of r's short name, for tables.
+func (r Respondent) ShortKey() string { return "checklist.respondent_short." + string(r) }
+
 // Answer is a respondent's answer to an item.
 type Answer string
 

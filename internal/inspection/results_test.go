@@ -10,6 +10,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/dbtest"
 	"mamori/internal/inspection"
+	"mamori/internal/org"
 	"mamori/internal/policy"
 	"mamori/internal/trail"
 )
@@ -80,15 +81,16 @@ func TestResults(t *testing.T) {
 		if res.Total.Answered() != 12 || res.PrevTotal.NotDone != 7 {
 			t.Fatalf("totals %+v, before %+v", res.Total, res.PrevTotal)
 		}
-		// Departments in tree order, each 部局 before its 課室.
+		// Departments in tree order; a 部局 of a single 課室 has no
+		// subtotal of its own.
 		var names []string
 		for _, l := range res.Departments {
 			names = append(names, l.Name)
 		}
-		if strings.Join(names, ",") != "企画部,企画部 企画課,総務部,総務部 総務課" {
+		if strings.Join(names, ",") != "企画部 企画課,総務部 総務課" {
 			t.Fatalf("departments %v", names)
 		}
-		kikakuKa, somuKa := res.Departments[1], res.Departments[3]
+		kikakuKa, somuKa := res.Departments[0], res.Departments[1]
 		if somuKa.Respondents != 4 || somuKa.Finished != 4 || somuKa.Counts.NotDone != 1 || somuKa.Counts.Done != 9 {
 			t.Fatalf("総務課 %+v", somuKa)
 		}
@@ -133,7 +135,7 @@ func TestResults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mres.Total.Answered() != 10 || len(mres.Departments) != 2 || mres.Departments[1].DepartmentID != e.somuKa.ID {
+		if mres.Total.Answered() != 10 || len(mres.Departments) != 1 || mres.Departments[0].DepartmentID != e.somuKa.ID {
 			t.Fatalf("manager's results %+v %+v", mres.Total, mres.Departments)
 		}
 		if _, err := inspection.CampaignResults(ctx, d, e.sc, e.pAlice, now.ID); !errors.Is(err, inspection.ErrForbidden) {
@@ -262,5 +264,39 @@ func TestRaiseActionAndReview(t *testing.T) {
 			return err
 		})
 		wantField(t, err, "clause", "campaign.clause_not_linked")
+	})
+}
+
+// A 部局 over two 課室 gets a subtotal line before them; one over a single
+// 課室 does not.
+func TestBureauSubtotals(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, "小計財団")
+		var jinji org.Department
+		e.tx(func(tx *db.Tx) (err error) {
+			if jinji, err = org.CreateDepartment(ctx, tx, e.sc, org.DepartmentInput{Name: "人事課", ParentID: e.somu.ID}); err != nil {
+				return err
+			}
+			_, err = org.CreatePerson(ctx, tx, e.sc, org.PersonInput{Name: "人事 一子", DepartmentID: jinji.ID})
+			return err
+		})
+		cl := e.checklist("点検表", items())
+		c := e.campaign("自己点検", cl.ID, e.somu.ID, e.kikaku.ID)
+		prog, err := inspection.CampaignProgress(ctx, d, e.sc, e.pDirector, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range prog.Lines {
+			s := l.Name
+			if l.Bureau {
+				s += "*" + idStr(int64(l.Respondents))
+			}
+			got = append(got, s)
+		}
+		if strings.Join(got, ",") != "企画部 企画課,総務部*5,総務部 人事課,総務部 総務課" {
+			t.Fatalf("lines %v", got)
+		}
 	})
 }

@@ -118,11 +118,11 @@ func splitColumnLabel(s string) []string {
 // LineSVG draws the overall 実施率 campaign after campaign.
 func LineSVG(t ChartText, columns []string, values []Counts) string {
 	const (
-		left   = 56
-		right  = 24
-		top    = 24
+		left   = 64
+		right  = 64
+		top    = 28
 		bottom = 56
-		stepW  = 110
+		stepW  = 140
 		plotH  = 180
 	)
 	n := len(columns)

@@ -28,6 +28,11 @@ func (s *Server) inspectionTodos(r *http.Request) ([]todo, error) {
 		return nil, err
 	}
 	for _, l := range lagging {
+		if l.Overdue {
+			out = append(out, todo{Title: t("campaign.todo_overdue", l.Title), Text: t("campaign.todo_overdue_text", s.inspDayText(r, l.EndsOn), l.Unfinished),
+				Href: fmt.Sprintf("/campaigns/%d", l.CampaignID), Link: t("campaign.todo_overdue_link"), Attention: true})
+			continue
+		}
 		out = append(out, todo{Title: t("campaign.todo_unfinished", l.Title), Text: t("campaign.todo_unfinished_text", l.Unfinished, s.inspDayText(r, l.EndsOn)),
 			Href: fmt.Sprintf("/campaigns/%d/unfinished", l.CampaignID), Link: t("campaign.unfinished_link")})
 	}
