@@ -107,6 +107,12 @@ var navigation = []struct {
 }{
 	{"/", "nav.home", ""},
 	{"/assets", "nav.assets", authz.ViewAssets},
+	{"/documents", "nav.documents", authz.ViewDocuments},
+	{"/exceptions", "nav.exceptions", authz.ViewExceptions},
+	{"/campaigns", "inspection.nav", authz.AnswerCampaigns},
+	{"/checklists", "nav.checklists", authz.ViewChecklists},
+	{"/audits", "nav.audits", authz.ViewAudits},
+	{"/actions", "nav.actions", authz.ViewActions},
 	{"/departments", "nav.departments", authz.ViewDepartments},
 	{"/people", "nav.people", authz.ViewPeople},
 	{"/roles", "nav.roles", authz.ViewRoles},
