@@ -52,9 +52,9 @@ func TestDocumentPagesList(t *testing.T) {
 		mustNotContain(t, "type", body, basicPolicyTitle)
 
 		// The navigation leads here, marked as the current section.
-		mustContain(t, "nav", body, `<a href="/documents" aria-current="page">`+e.ja("documentweb.nav")+`</a>`)
+		mustContain(t, "nav", body, `<a href="/documents" aria-current="page">`+e.ja("nav.documents")+`</a>`)
 		body = e.page("/assets", staff, http.StatusOK)
-		mustContain(t, "nav elsewhere", body, `<a href="/documents">`+e.ja("documentweb.nav")+`</a>`)
+		mustContain(t, "nav elsewhere", body, `<a href="/documents">`+e.ja("nav.documents")+`</a>`)
 
 		// ISO dates for a reader who prefers them.
 		e.tx(func(tx *db.Tx) error {
