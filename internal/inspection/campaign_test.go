@@ -8,6 +8,7 @@ import (
 	"mamori/internal/authz"
 	"mamori/internal/db"
 	"mamori/internal/dbtest"
+	"mamori/internal/evidence"
 	"mamori/internal/inspection"
 	"mamori/internal/trail"
 )
@@ -264,6 +265,53 @@ func TestCampaignVisibility(t *testing.T) {
 			if _, err := inspection.GetCampaign(ctx, d, e.sc, c.p, theirs.ID); !errors.Is(err, db.ErrNotFound) {
 				t.Errorf("%s sees another organisation's campaign: %v", c.name, err)
 			}
+		}
+	})
+}
+
+// An answer's evidence file is kept with it; who may download it is the
+// respondent, the campaign's managers and readers of the department's
+// results.
+func TestAnswerEvidence(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, "証跡財団")
+		cl := e.checklist("点検表", items())
+		c := e.campaign("自己点検", cl.ID, e.somu.ID, e.kikaku.ID)
+		i11 := itemByCode(t, e.sheet(e.pAlice, c.ID).Items, "1-1")
+		png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+		if err := e.answer(e.alice, e.pAlice, c.ID, inspection.AnswerInput{ItemID: i11.ID, Answer: "done",
+			File: &inspection.FileInput{Name: "保管庫.png", R: strings.NewReader(png)}}); err != nil {
+			t.Fatal(err)
+		}
+		got := itemByCode(t, e.sheet(e.pAlice, c.ID).Items, "1-1")
+		if got.EvidenceID == 0 {
+			t.Fatal("no evidence kept with the answer")
+		}
+		f, err := evidence.Get(ctx, d, e.sc, got.EvidenceID)
+		if err != nil || f.Owner.Kind != inspection.EvidenceKind || f.Owner.Ref != inspection.EvidenceRef(c.ID, i11.ID, e.alice.ID) {
+			t.Fatalf("file %+v %v", f, err)
+		}
+		for _, w := range []struct {
+			name string
+			p    authz.Principal
+			may  bool
+		}{{"alice", e.pAlice, true}, {"director", e.pDirector, true}, {"manager of 総務課", e.pManager, true},
+			{"auditor", e.pAuditor, true}, {"bob of 企画課", e.pBob, false}} {
+			ok, err := evidence.CanRead(ctx, d, e.sc, w.p, f)
+			if err != nil || ok != w.may {
+				t.Errorf("%s reads the evidence: %v %v", w.name, ok, err)
+			}
+		}
+		// A refused file (an executable) refuses the whole submission.
+		err = e.answer(e.alice, e.pAlice, c.ID, inspection.AnswerInput{ItemID: i11.ID, Answer: "partial",
+			File: &inspection.FileInput{Name: "tool.exe", R: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00")}})
+		var er *inspection.EvidenceRefused
+		if !errors.As(err, &er) || er.ItemID != i11.ID {
+			t.Fatalf("an executable as evidence: %v", err)
+		}
+		if got := itemByCode(t, e.sheet(e.pAlice, c.ID).Items, "1-1"); got.Answer != inspection.Done {
+			t.Fatalf("a refused submission changed the answer to %s", got.Answer)
 		}
 	})
 }
