@@ -469,8 +469,9 @@ func ListAnswers(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Prin
 		args = append(args, cargs...)
 	}
 	if cursor != "" {
-		where = append(where, "(a.person_id > ? OR (a.person_id = ? AND a.item_id > ?))")
-		args = append(args, afterPerson, afterPerson, afterItem)
+		// A row value, so the index is searched from the cursor on.
+		where = append(where, "(a.person_id, a.item_id) > (?, ?)")
+		args = append(args, afterPerson, afterItem)
 	}
 	limit = limitOf(limit)
 	rows, err := q.QueryContext(ctx, `SELECT a.person_id, COALESCE(a.department_id, 0), a.item_id, a.answer, a.comment, COALESCE(a.evidence_id, 0), a.answered_at

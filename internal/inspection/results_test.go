@@ -130,6 +130,22 @@ func TestResults(t *testing.T) {
 			}
 		}
 
+		// Every answer, a page at a time, by person and item.
+		seen, cursor := 0, ""
+		for range 20 {
+			page, err := inspection.ListAnswers(ctx, d, e.sc, e.pDirector, now.ID, cursor, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen += len(page.Items)
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if seen != 12 {
+			t.Fatalf("answer pages held %d answers, want 12", seen)
+		}
+
 		// A 課室's manager sees their 課室 only; a respondent sees nothing.
 		mres, err := inspection.CampaignResults(ctx, d, e.sc, e.pManager, now.ID)
 		if err != nil {
