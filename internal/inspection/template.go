@@ -565,7 +565,7 @@ func WriteTemplate(w io.Writer, items []Item, docs []string, t func(key string, 
 		}
 	}
 	wb := workbook{sheets: []sheet{
-		{name: SheetItems, rows: rows, lists: map[int][]string{
+		{name: SheetItems, rows: rows, widths: []float64{8, 18, 60, 16, 30, 8, 36}, lists: map[int][]string{
 			3: {RespondentWord(RespondAll), RespondentWord(RespondManager), RespondentWord(RespondSystemAdmin)},
 			5: {priorityMark},
 		}},

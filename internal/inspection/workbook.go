@@ -51,7 +51,7 @@ func (wb workbook) write(w io.Writer) error {
 	if err := xw.Close(); err != nil {
 		return fmt.Errorf("cannot write sheet %s: %w", first.name, err)
 	}
-	if len(wb.sheets) == 1 && len(first.lists) == 0 {
+	if len(wb.sheets) == 1 && len(first.lists) == 0 && len(first.widths) == 0 {
 		_, err := w.Write(buf.Bytes())
 		return err
 	}
@@ -60,6 +60,14 @@ func (wb workbook) write(w io.Writer) error {
 		return fmt.Errorf("cannot reopen workbook: %w", err)
 	}
 	defer f.Close()
+	// Widths asked for (a sheet people fill in by hand needs room even
+	// when it is empty).
+	for c, wd := range first.widths {
+		name := tabular.ColumnName(c)
+		if err := f.SetColWidth(first.name, name, name, wd); err != nil {
+			return fmt.Errorf("cannot size sheet %s: %w", first.name, err)
+		}
+	}
 	for col, words := range first.lists {
 		dv := excelize.NewDataValidation(true)
 		name := tabular.ColumnName(col)
