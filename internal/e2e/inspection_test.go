@@ -230,8 +230,7 @@ func walkInspection(t *testing.T, director, staff *browser, secret string) {
 
 	// 1. The 統括 imports the office's checklist: the dry run flags row 4.
 	director.inspSignIn(inspDirectorLogin, secret)
-	director.open("/campaigns")
-	director.submit("to the checklists", `main .page-actions a[href="/checklists"]`)
+	director.navTo("/checklists", "点検表")
 	director.submit("open the import", `main .page-actions a[href="/checklists/import"]`)
 	inspWriteChecklist(t, file, inspChecklistRows(true))
 	director.do("choose the file", chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{file}))
@@ -340,6 +339,10 @@ func walkInspection(t *testing.T, director, staff *browser, secret string) {
 
 	// 4. The 統括 answers too (they sit in 総務課), sees everyone has
 	// answered, closes, and reads the results.
+	director.navTo("/campaigns", "自己点検")
+	if s := director.text("#main table"); !strings.Contains(s, "令和8年度 情報セキュリティ自己点検") || !strings.Contains(s, "回答する") {
+		t.Errorf("the campaign list does not offer the 統括 to answer:\n%s", s)
+	}
 	director.open(campaignPath + "/answer")
 	for _, q := range []string{"離席するときは", "パスワードを他人に教えたり", "書類や USB メモリ"} {
 		director.inspAnswerItem(q, "実施している", "")
