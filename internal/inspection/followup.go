@@ -136,28 +136,19 @@ func RaiseAction(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Princip
 			return action.Action{}, validate.Errors{"owner_id": {Key: "campaign.no_default_owner"}}
 		}
 	}
-	if strings.TrimSpace(in.Title) == "" {
-		it, err := GetItem(ctx, tx, sc, c.ChecklistID, in.ItemID)
-		if err != nil {
-			return action.Action{}, err
-		}
-		in.Title = DefaultActionTitle(it)
-	}
 	return action.RaiseFromInspection(ctx, tx, sc, p, action.InspectionInput{CampaignID: campaignID, ItemID: in.ItemID,
 		DepartmentID: in.DepartmentID, OwnerID: in.OwnerID, Title: in.Title, Description: in.Description, DueOn: in.DueOn})
 }
 
-// DefaultActionTitle is an action's title when none is given:
-// "【自己点検 1-1】未実施: question".
-func DefaultActionTitle(it Item) string {
+// DefaultActionTitle is the title a form offers for an item's action:
+// "【自己点検 1-1】question" in the words of t (the catalogue in the
+// reader's language).
+func DefaultActionTitle(t func(key string, args ...any) string, it Item) string {
 	q := []rune(it.Question)
 	if len(q) > 80 {
 		q = append(q[:79], '…')
 	}
-	if it.Code != "" {
-		return "【自己点検 " + it.Code + "】" + string(q)
-	}
-	return "【自己点検】" + string(q)
+	return t("campaign.action_default_title", it.Code, string(q))
 }
 
 // ReviewInput asks for a §8 review of a clause an item checks.

@@ -2,6 +2,7 @@ package inspection_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -226,7 +227,8 @@ func TestRaiseActionAndReview(t *testing.T) {
 			})
 			return a, err
 		}
-		in := inspection.ActionInput{ItemID: cell.ItemID, DepartmentID: cell.DepartmentID, DueOn: "令和8年6月30日"}
+		in := inspection.ActionInput{ItemID: cell.ItemID, DepartmentID: cell.DepartmentID, DueOn: "令和8年6月30日",
+			Title: inspection.DefaultActionTitle(func(k string, a ...any) string { return fmt.Sprint(a...) }, res.Items[1].Item)}
 		if _, err := raise(e.pOfficer, in); !errors.Is(err, inspection.ErrForbidden) {
 			t.Fatalf("an officer raises: %v", err)
 		}

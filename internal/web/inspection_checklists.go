@@ -344,7 +344,7 @@ func (s *Server) inspSendTemplate(w http.ResponseWriter, r *http.Request, items 
 
 // checklistBlankTemplate sends an empty template to fill in by hand.
 func (s *Server) checklistBlankTemplate(w http.ResponseWriter, r *http.Request) error {
-	return s.inspSendTemplate(w, r, nil, "点検表_様式.xlsx")
+	return s.inspSendTemplate(w, r, nil, s.cat.T("ja", "checklist.file_name_blank"))
 }
 
 // checklistExport sends a version's items as the template.
@@ -362,6 +362,6 @@ func (s *Server) checklistExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("点検表_%s_v%d_%s.xlsx", c.Title, c.VersionNo, time.Now().In(wareki.Location).Format("20060102"))
+	name := s.cat.T("ja", "checklist.file_name", c.Title, c.VersionNo, time.Now().In(wareki.Location).Format("20060102"))
 	return s.inspSendTemplate(w, r, items, name)
 }

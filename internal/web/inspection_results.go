@@ -125,18 +125,15 @@ func (s *Server) inspResultsData(r *http.Request, cid int64) (inspResultsPage, e
 		return inspResultsPage{}, inspectionError(err, authz.ViewCampaignResults)
 	}
 	reach, _ := inspection.ReachOf(id.Principal)
+	t := s.cat.For(s.lang(r))
 	p := inspResultsPage{Res: res, C: res.Campaign, StartsOn: s.inspDayText(r, res.Campaign.StartsOn), EndsOn: s.inspDayText(r, res.Campaign.EndsOn),
 		Total: inspRates(res.Total, res.PrevTotal, res.Previous != nil, res.Delta), CanManage: authz.CanSome(id.Principal, authz.ManageCampaigns),
 		OrgWide: reach.All, Printed: time.Now()}
 	for _, l := range res.Items {
 		p.Items = append(p.Items, inspResultItem{Item: l.Item, Clauses: inspection.FormatClauses(l.Item.Clauses), R: inspRates(l.Counts, l.Previous, l.HasPrevious, l.Delta)})
 		for _, cl := range l.Item.Clauses {
-			label := cl.Label
-			if l.Item.Code != "" {
-				label = l.Item.Code + "　" + inspClipRunes(l.Item.Question, 30) + " — " + cl.Label
-			}
 			p.ReviewPairs = append(p.ReviewPairs, inspReviewChoice{Value: fmt.Sprintf("%d:%d:%s", l.Item.ID, cl.DocumentID, cl.Ident),
-				Label: label + "（" + s.cat.T(s.lang(r), "campaign.rate") + " " + inspection.RateText(&l.Counts) + "）"})
+				Label: t("campaign.review_pair", l.Item.Code, inspClipRunes(l.Item.Question, 30), cl.Label, inspection.RateText(&l.Counts))})
 		}
 	}
 	for _, l := range res.Departments {
@@ -172,7 +169,7 @@ func (s *Server) inspResultsData(r *http.Request, cid int64) (inspResultsPage, e
 		}
 		active := true
 		for _, c := range cells {
-			row := inspNotDoneRow{NotDoneCell: c, Title: inspection.DefaultActionTitle(items[c.ItemID]), Due: s.inspDayText(r, c.ActionDueOn)}
+			row := inspNotDoneRow{NotDoneCell: c, Title: inspection.DefaultActionTitle(t, items[c.ItemID]), Due: s.inspDayText(r, c.ActionDueOn)}
 			if c.ActionID == 0 {
 				if row.OwnerID, err = inspection.DefaultOwner(ctx, s.db, sc, c.DepartmentID); err != nil {
 					return p, err
@@ -281,7 +278,7 @@ func (s *Server) campaignReportXLSX(w http.ResponseWriter, r *http.Request) erro
 	if err := s.transact(ctx, func(tx *db.Tx) error { return inspection.RecordReportExport(ctx, tx, sc, cid, "xlsx") }); err != nil {
 		return err
 	}
-	name := fmt.Sprintf("自己点検結果_%s_%s.xlsx", rep.Results.Campaign.Title, time.Now().In(wareki.Location).Format("20060102"))
+	name := s.cat.T(s.lang(r), "campaign.report_file_name", rep.Results.Campaign.Title, time.Now().In(wareki.Location).Format("20060102"))
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d.xlsx"; filename*=UTF-8''%s`, cid, url.PathEscape(name)))
