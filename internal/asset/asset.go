@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"mamori/internal/textfold"
 	"mamori/internal/validate"
 	"mamori/internal/wareki"
 )
@@ -153,7 +154,7 @@ func FormatRetention(years int) string {
 // an Excel cell: "5", "5年", "５年", "永年", "永久", "常用", "permanent",
 // or "" for none. ok is false for anything else.
 func ParseRetention(s string) (years int, ok bool) {
-	s = strings.TrimSpace(widthFold(s))
+	s = strings.TrimSpace(textfold.Width(s))
 	switch strings.ToLower(s) {
 	case "":
 		return 0, true
@@ -400,7 +401,7 @@ func normaliseTags(in []string) ([]string, string) {
 	seen := map[string]bool{}
 	for _, raw := range in {
 		for _, t := range splitTags(raw) {
-			k := fold(t)
+			k := textfold.Fold(t)
 			if seen[k] {
 				continue
 			}
@@ -427,7 +428,7 @@ func ParseTags(s string) []string {
 }
 
 func splitTags(s string) []string {
-	s = widthFold(s)
+	s = textfold.Width(s)
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == '、' || r == '，' || r == ';' || r == '；' || isSpace(r)
 	})

@@ -80,23 +80,8 @@ func TestRetention(t *testing.T) {
 	}
 }
 
-func TestFold(t *testing.T) {
+func TestGramsAndTags(t *testing.T) {
 	t.Parallel()
-	cases := map[string]string{
-		"ＰＣサーバ":   "pcサーバ",
-		"ｻｰﾊﾞｰ":   "サーバー",
-		"ﾊﾟｿｺﾝ":   "パソコン",
-		"ｶﾞｲﾄﾞ":   "ガイド",
-		"ｳﾞｧ":     "ヴァ",
-		"ﾂﾞ":      "ヅ",
-		"住民　情報":   "住民 情報",
-		"ABC-123": "abc-123",
-	}
-	for in, want := range cases {
-		if got := asset.Fold(in); got != want {
-			t.Errorf("fold(%q) = %q, want %q", in, got, want)
-		}
-	}
 	if g := asset.Grams("人事給与 pc 人事"); !slices.Equal(g, []string{"c", "pc", "与", "事", "事給", "人事", "給与"}) {
 		t.Errorf("grams = %q", g)
 	}

@@ -386,9 +386,10 @@ func (b *Batch) Write(ctx context.Context, q Queued) ([]int64, error) {
 	if b.tx == nil {
 		return nil, errors.New("cannot write assets: the batch only checks")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	tx, orgID := b.tx, b.sc.OrgID
+	// Each step takes mu by itself rather than the whole write, so the
+	// reader's next lookups and id reservations slip in between them and
+	// do not wait for the batch to be written.
 	ids := make([]int64, len(ops))
 	changes := make([]trail.Change, len(ops))
 	var created []int // positions in ops
@@ -420,7 +421,10 @@ func (b *Batch) Write(ctx context.Context, q Queued) ([]int64, error) {
 				tags = append(tags, posting{t, o.id})
 			}
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		if err := b.locked(func() error {
+			_, err := tx.ExecContext(ctx, q.String(), args...)
+			return err
+		}); err != nil {
 			return nil, fmt.Errorf("cannot create assets: %w", err)
 		}
 	}
@@ -433,7 +437,11 @@ func (b *Batch) Write(ctx context.Context, q Queued) ([]int64, error) {
 		if o.create {
 			continue
 		}
-		pending, err := updateRow(ctx, tx, orgID, o.id, o.before.a.Version, o.args, o.old, o.now)
+		var pending bool
+		err := b.locked(func() (err error) {
+			pending, err = updateRow(ctx, tx, orgID, o.id, o.before.a.Version, o.args, o.old, o.now)
+			return err
+		})
 		if errors.Is(err, db.ErrConflict) {
 			return nil, &OpError{Index: i, Err: err}
 		}
@@ -452,32 +460,46 @@ func (b *Batch) Write(ctx context.Context, q Queued) ([]int64, error) {
 			counts[o.a.Confidentiality]++
 		}
 	}
-	if err := deletePostings(ctx, tx, "asset_grams", "gram", orgID, gramsOut); err != nil {
-		return nil, fmt.Errorf("cannot update search index: %w", err)
-	}
-	if err := insertPostings(ctx, tx, "asset_grams (org_id, gram, asset_id)", orgID, gramsIn); err != nil {
-		return nil, fmt.Errorf("cannot update search index: %w", err)
-	}
-	if err := markIndexed(ctx, tx, orgID, indexed); err != nil {
-		return nil, err
-	}
-	if err := deletePostings(ctx, tx, "asset_tags", "tag", orgID, tagsOut); err != nil {
-		return nil, fmt.Errorf("cannot untag assets: %w", err)
-	}
-	if err := insertPostings(ctx, tx, "asset_tags (org_id, tag, asset_id)", orgID, tags); err != nil {
-		return nil, fmt.Errorf("cannot tag assets: %w", err)
-	}
-	for _, c := range slices.Sorted(maps.Keys(counts)) {
-		if counts[c] != 0 {
-			if err := addCount(ctx, tx, orgID, c, counts[c]); err != nil {
-				return nil, err
+	err := b.locked(func() error {
+		if err := deletePostings(ctx, tx, "asset_grams", "gram", orgID, gramsOut); err != nil {
+			return fmt.Errorf("cannot update search index: %w", err)
+		}
+		if err := insertPostings(ctx, tx, "asset_grams (org_id, gram, asset_id)", orgID, gramsIn); err != nil {
+			return fmt.Errorf("cannot update search index: %w", err)
+		}
+		if err := markIndexed(ctx, tx, orgID, indexed); err != nil {
+			return err
+		}
+		if err := deletePostings(ctx, tx, "asset_tags", "tag", orgID, tagsOut); err != nil {
+			return fmt.Errorf("cannot untag assets: %w", err)
+		}
+		if err := insertPostings(ctx, tx, "asset_tags (org_id, tag, asset_id)", orgID, tags); err != nil {
+			return fmt.Errorf("cannot tag assets: %w", err)
+		}
+		for _, c := range slices.Sorted(maps.Keys(counts)) {
+			if counts[c] != 0 {
+				if err := addCount(ctx, tx, orgID, c, counts[c]); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := trail.RecordMany(ctx, tx, b.sc, changes); err != nil {
+	if err := b.locked(func() error { return trail.RecordMany(ctx, tx, b.sc, changes) }); err != nil {
 		return nil, err
 	}
 	return ids, nil
+}
+
+// locked runs fn holding mu: the transaction used by one goroutine at a
+// time.
+func (b *Batch) locked(fn func() error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return fn()
 }
 
 // posting is one row of asset_tags or asset_grams: a word and an asset.

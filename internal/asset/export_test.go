@@ -8,11 +8,11 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/scope"
+	"mamori/internal/textfold"
 )
 
 // Internals the external tests look at.
 var (
-	Fold       = fold
 	Grams      = grams
 	SearchText = searchText
 )
@@ -78,7 +78,7 @@ func BulkInsert(ctx context.Context, tx *db.Tx, sc scope.Scope, ins []Input, cre
 				gs = append(gs, gram{g, id})
 			}
 			for _, t := range a.Tags {
-				tags = append(tags, gram{fold(t), id})
+				tags = append(tags, gram{textfold.Fold(t), id})
 			}
 			i++
 		}

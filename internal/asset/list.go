@@ -12,6 +12,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/org"
 	"mamori/internal/scope"
+	"mamori/internal/textfold"
 	"mamori/internal/trail"
 	"mamori/internal/validate"
 )
@@ -273,7 +274,7 @@ func (x *query) weigh(ctx context.Context, q db.Querier) (bool, error) {
 		n++
 	}
 	if x.f.Tag != "" {
-		bounded(n, `asset_tags WHERE org_id = ? AND tag = ?`, x.sc.OrgID, fold(x.f.Tag))
+		bounded(n, `asset_tags WHERE org_id = ? AND tag = ?`, x.sc.OrgID, textfold.Fold(x.f.Tag))
 		n++
 	}
 	if x.f.DepartmentID != 0 {
@@ -402,11 +403,11 @@ func (x *query) conds(mode readMode) ([]string, []any) {
 	}
 	if f.Tag != "" {
 		if mode == byCondition {
-			add("a.id IN (SELECT asset_id FROM asset_tags WHERE org_id = ? AND tag = ?)", x.sc.OrgID, fold(f.Tag))
+			add("a.id IN (SELECT asset_id FROM asset_tags WHERE org_id = ? AND tag = ?)", x.sc.OrgID, textfold.Fold(f.Tag))
 		} else {
 			// Checked row by row as the sort order is walked, rather than
 			// collecting every tagged asset first.
-			add("EXISTS (SELECT 1 FROM asset_tags t WHERE t.org_id = a.org_id AND t.tag = ? AND t.asset_id = a.id)", fold(f.Tag))
+			add("EXISTS (SELECT 1 FROM asset_tags t WHERE t.org_id = a.org_id AND t.tag = ? AND t.asset_id = a.id)", textfold.Fold(f.Tag))
 		}
 	}
 	if x.plan.cond != "" {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/db"
+	"mamori/internal/textfold"
 )
 
 // Partial-match search in Japanese. Japanese has no spaces between words,
@@ -26,94 +27,6 @@ import (
 // SQL; PostgreSQL compares grams in the "C" collation, byte by byte as SQLite
 // does, so a range of grams is the same range on both.
 
-// widthFold maps full-width ASCII to ASCII, the ideographic space to a space
-// and half-width katakana to full-width, so "ＰＣ" finds "PC" and "ｻｰﾊﾞ"
-// finds "サーバ" — the forms Excel registers mix freely.
-func widthFold(s string) string {
-	if isPlain(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			b.WriteRune(r - 0xFF01 + '!')
-		case r == 0x3000:
-			b.WriteByte(' ')
-		case r >= 0xFF61 && r <= 0xFF9F:
-			k, ok := halfKana[r]
-			if !ok {
-				b.WriteRune(r)
-				continue
-			}
-			if i+1 < len(rs) {
-				switch rs[i+1] {
-				case 0xFF9E: // ﾞ
-					if v, ok := voiced(k); ok {
-						k = v
-						i++
-					}
-				case 0xFF9F: // ﾟ
-					if k >= 'ハ' && k <= 'ホ' && (k-'ハ')%3 == 0 {
-						k += 2
-						i++
-					}
-				}
-			}
-			b.WriteRune(k)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isPlain reports whether s holds nothing widthFold would change.
-func isPlain(s string) bool {
-	for _, r := range s {
-		if r == 0x3000 || (r >= 0xFF01 && r <= 0xFF9F) {
-			return false
-		}
-	}
-	return true
-}
-
-var halfKana = func() map[rune]rune {
-	half := []rune("｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ")
-	full := []rune("。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜")
-	m := make(map[rune]rune, len(half))
-	for i, r := range half {
-		m[r] = full[i]
-	}
-	return m
-}()
-
-// voiced returns the voiced form (濁音) of a full-width katakana.
-func voiced(k rune) (rune, bool) {
-	switch {
-	case k == 'ウ':
-		return 'ヴ', true
-	case k >= 'カ' && k <= 'ト' && k != 'ッ':
-		// カ..ト alternate with their voiced forms, except ッ/ツ: ツ is
-		// followed by ヅ, then テ デ ト ド.
-		if k >= 'ツ' {
-			return k + 1, true
-		}
-		if (k-'カ')%2 == 0 {
-			return k + 1, true
-		}
-	case k >= 'ハ' && k <= 'ホ' && (k-'ハ')%3 == 0:
-		return k + 1, true
-	}
-	return 0, false
-}
-
-// fold is the form text is matched in: width-folded and lower case.
-func fold(s string) string { return strings.ToLower(widthFold(s)) }
-
 func isSpace(r rune) bool { return unicode.IsSpace(r) || r == 0x3000 }
 
 func hasControl(s string) bool {
@@ -129,7 +42,7 @@ func hasControl(s string) bool {
 // description and tags, a line each. Query terms hold no white space, so a
 // match never spans two fields.
 func searchText(name, description string, tags []string) string {
-	return fold(name) + "\n" + fold(description) + "\n" + fold(strings.Join(tags, " "))
+	return textfold.Fold(name) + "\n" + textfold.Fold(description) + "\n" + textfold.Fold(strings.Join(tags, " "))
 }
 
 // grams returns the distinct two-character grams of text, within runs of
@@ -162,7 +75,7 @@ func grams(text string) []string {
 
 // terms splits a query into folded terms, at most maxTerms of them.
 func terms(q string) []string {
-	t := strings.FieldsFunc(fold(q), isSpace)
+	t := strings.FieldsFunc(textfold.Fold(q), isSpace)
 	if len(t) > maxTerms {
 		t = t[:maxTerms]
 	}

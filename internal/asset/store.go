@@ -12,6 +12,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/org"
 	"mamori/internal/scope"
+	"mamori/internal/textfold"
 	"mamori/internal/trail"
 	"mamori/internal/validate"
 )
@@ -524,7 +525,7 @@ func writeTags(ctx context.Context, tx *db.Tx, orgID, id int64, old, cur []strin
 func tagSet(tags []string) []string {
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, fold(t))
+		out = append(out, textfold.Fold(t))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -164,11 +165,48 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // multi-row statements prepared in this transaction
 }
+
+// preparedArgs is how many arguments make a statement worth keeping
+// prepared for the rest of its transaction on SQLite. Only the multi-row
+// INSERTs of batch writers (imports, the trail, search postings, demo data)
+// have that many, and they run the same text hundreds of times: parsing
+// it each time cost a tenth of a 100,000-row import. pgx keeps its own
+// statement cache per connection, so PostgreSQL needs none here.
+const preparedArgs = 64
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.dialect == SQLite && len(args) >= preparedArgs {
+		st, err := t.prepared(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
+}
+
+// prepared returns q prepared in the transaction, preparing it the first
+// time. The statements close with the transaction.
+func (t *Tx) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = st
+	return st, nil
 }
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
