@@ -27,6 +27,7 @@ func main() {
 	flag.IntVar(&cfg.Concurrency, "concurrency", 8, "simulated clients in the read phase")
 	flag.DurationVar(&cfg.Duration, "duration", 20*time.Second, "length of the read phase (the write phase is half)")
 	flag.StringVar(&cfg.Work, "work", "", "folder for data folders and logs (default: a temporary folder)")
+	flag.StringVar(&cfg.Profiles, "profiles", "", "write the server's CPU profile of each run into this folder (for go tool pprof)")
 	flag.StringVar(&jsonOut, "json", "docs/benchmarks.json", "write the result as JSON here (empty: do not)")
 	flag.StringVar(&mdOut, "markdown", "docs/benchmarks.md", "replace the load table in this Markdown file (empty: do not)")
 	flag.Parse()

@@ -60,6 +60,8 @@ type documentView struct {
 	// DraftVersionID is the version being written after the one shown
 	// (only for those who see drafts).
 	DraftVersionID int64 `json:"draft_version_id,string,omitempty"`
+	// Acknowledgement is the caller's own, on the version in effect.
+	Acknowledgement *policy.AckState `json:"acknowledgement,omitempty"`
 }
 
 func viewDocument(d policy.Document, v policy.Version, draft int64) documentView {
@@ -211,7 +213,15 @@ func (s *Server) documentGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(w, r, http.StatusOK, viewDocument(d, v, draft))
+	out := viewDocument(d, v, draft)
+	if v.ID == d.CurrentVersionID {
+		st, err := policy.MyAcknowledgement(ctx, s.db, sc, id.Principal, docID, v.ID)
+		if err != nil {
+			return err
+		}
+		out.Acknowledgement = &st
+	}
+	return s.respond(w, r, http.StatusOK, out)
 }
 
 // documentUpdate changes a document's settings; fields left out keep their
@@ -428,7 +438,10 @@ func (s *Server) versionAcknowledge(w http.ResponseWriter, r *http.Request) erro
 	ctx := r.Context()
 	var st policy.AckState
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		if err := policy.Acknowledge(ctx, tx, sc, id.Principal, docID, vid); err != nil {
+		if err := policy.Acknowledge(ctx, tx, sc, id.Principal, docID, vid); errors.Is(err, policy.ErrAlreadyAcknowledged) {
+			// Said as what it is, not as someone else's edit.
+			return &apiError{status: http.StatusConflict, code: "conflict", key: "policyweb.ack_already"}
+		} else if err != nil {
 			return err
 		}
 		st, err = policy.MyAcknowledgement(ctx, tx, sc, id.Principal, docID, vid)

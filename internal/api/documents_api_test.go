@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -445,8 +446,17 @@ func TestDocumentsAPIAcknowledge(t *testing.T) {
 		if res.Status != 200 || res.JSON(t)["asked"] != true || res.JSON(t)["acknowledged_at"] == nil {
 			t.Fatalf("acknowledge: %d %s", res.Status, res.Body)
 		}
-		if res := e.do(t, req{Method: "POST", Path: path, Token: asked.Token}); res.Status != 409 {
+		if res := e.do(t, req{Method: "POST", Path: path, Token: asked.Token}); res.Status != 409 || !bytes.Contains(res.Body, []byte("既に確認済み")) {
 			t.Errorf("second acknowledgement: %d %s", res.Status, res.Body)
+		}
+		docPath := fmt.Sprintf("/api/v1/documents/%d", doc)
+		mine, _ := e.do(t, req{Method: "GET", Path: docPath, Token: asked.Token}).JSON(t)["acknowledgement"].(map[string]any)
+		if mine["asked"] != true || mine["acknowledged_at"] == nil {
+			t.Errorf("the document shows its reader's acknowledgement as %v", mine)
+		}
+		theirs, _ := e.do(t, req{Method: "GET", Path: docPath, Token: outside.Token}).JSON(t)["acknowledgement"].(map[string]any)
+		if theirs["asked"] != false || theirs["acknowledged_at"] != nil {
+			t.Errorf("someone not asked sees %v", theirs)
 		}
 		before, _ := e.head(t)
 		res = e.do(t, req{Method: "POST", Path: path, Token: outside.Token})

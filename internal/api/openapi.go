@@ -198,8 +198,9 @@ var operations = map[string]operation{
 			"(kind role, department — with those below it — or person). ack_required defaults to true.",
 		Body: typeOf[policy.DocumentInput](), Response: typeOf[documentView](), Status: 201},
 	"GET " + Prefix + "/documents/{id}": {ID: "getDocument", Tag: "documents", Summary: "A document with the version the caller reads, its Markdown body and clauses",
-		Description: "draft_version_id names the version being written, for those who see drafts. " + documentNeedToKnow,
-		Response:    typeOf[documentView](), Status: 200},
+		Description: "draft_version_id names the version being written, for those who see drafts. " +
+			"acknowledgement, on a version in effect, says whether the caller was asked to acknowledge it and when they did. " + documentNeedToKnow,
+		Response: typeOf[documentView](), Status: 200},
 	"PATCH " + Prefix + "/documents/{id}": {ID: "updateDocument", Tag: "documents", Summary: "Change a document's settings",
 		Description: "Fields left out keep their values. Send lock_version to be refused (409) when someone changed the settings since. The text is changed in a draft version.",
 		Body:        typeOf[documentSettingsInput](), Response: typeOf[policy.Document](), Status: 200, Conflict: true},

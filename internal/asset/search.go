@@ -105,7 +105,32 @@ type searchPlan struct {
 	// empty when every gram is common, and LIKE alone is used.
 	cond string
 	args []any
-	none bool // some gram occurs nowhere: nothing can match
+	// filter and filterArgs, when cond is empty, keep to the assets that
+	// hold one of the query's grams (or whose grams are pending) while the
+	// sort order is walked: the walk then reads the sort index alone and
+	// looks up only those assets' rows for LIKE, instead of every row it
+	// passes (0.3 s when a term's 3,000 matches sort late among 100,000).
+	filter     string
+	filterArgs []any
+	none       bool // some gram occurs nowhere: nothing can match
+}
+
+// withFilter sets the walk's gram filter from a probe; with too many
+// pending assets to list, LIKE alone decides.
+func (p searchPlan) withFilter(orgID int64, pending int, pr probe) searchPlan {
+	if pending >= selective {
+		return p
+	}
+	// "+ 0" keeps SQLite on the sort index: the set is built once and
+	// each row of the walk is looked up in it.
+	p.filter = `(a.id + 0) IN (SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + pr.cond() + `)`
+	p.filterArgs = append([]any{orgID}, pr.args()...)
+	if pending > 0 {
+		p.filter = `(a.id + 0) IN (SELECT asset_id FROM asset_grams WHERE org_id = ? AND ` + pr.cond() +
+			` UNION ALL SELECT id FROM assets WHERE org_id = ? AND ` + pendingCond + `)`
+		p.filterArgs = append(p.filterArgs, orgID)
+	}
+	return p
 }
 
 // probe is one gram of a query to weigh: an exact two-character gram, or
@@ -193,7 +218,8 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 	}
 	if best >= 0 {
 		if counts[best]+pending >= selective {
-			return p, nil // too many candidates with the pending ones: LIKE alone
+			// Too many candidates with the pending ones to drive.
+			return p.withFilter(orgID, pending, probes[best]), nil
 		}
 		pr := probes[best]
 		return p.withPending(orgID, pending, `SELECT asset_id FROM asset_grams WHERE org_id = ? AND `+pr.cond(),
@@ -221,7 +247,7 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 		}
 		break
 	}
-	return p, nil
+	return p.withFilter(orgID, pending, probes[0]), nil
 }
 
 // pendingCond selects the assets whose grams are pending, through the

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +42,7 @@ type Config struct {
 	Concurrency int           // workers in the read phase
 	Duration    time.Duration // of each phase
 	Work        string        // folder for data folders and logs
+	Profiles    string        // folder for the server's CPU profiles under load; empty: none
 	Log         io.Writer
 }
 
@@ -178,7 +181,11 @@ func (in *instance) serve(ctx context.Context) (*server, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cmd := exec.Command(in.cfg.Mamori, in.args("serve", "--addr", addr)...)
+	a := []string{"serve", "--addr", addr}
+	if in.cfg.Profiles != "" {
+		a = append(a, "--cpu-profile", filepath.Join(in.cfg.Profiles, filepath.Base(in.dir)+".pprof"))
+	}
+	cmd := exec.Command(in.cfg.Mamori, in.args(a...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -321,7 +328,15 @@ func runEngine(ctx context.Context, cfg Config, engine string) (Engine, error) {
 	}
 	e.Assets = len(cat.AssetIDs)
 
-	workers, err := makeWorkers(ctx, in, srv.base, cat, cfg.Concurrency)
+	cat.TrailToken = ciso
+	workers, err := makeWorkers(ctx, in, srv.base, cat, readLogins(cat.signInLogins, cfg.Concurrency))
+	if err != nil {
+		return e, err
+	}
+	// Writes by those who register assets for a living: the 統括 (any
+	// department) and officers and a manager within their reach; each also
+	// acknowledges what it was asked to.
+	writers, err := makeWorkers(ctx, in, srv.base, cat, []string{"demo-director", "demo-officer-01", "demo-officer-02", "demo-manager-01"})
 	if err != nil {
 		return e, err
 	}
@@ -337,20 +352,21 @@ func runEngine(ctx context.Context, cfg Config, engine string) (Engine, error) {
 		}
 	}
 	// Writes at a moderate concurrency: the budget is their latency.
-	wn := min(4, len(workers))
-	cfg.logf("   write load: %d workers for %v", wn, cfg.Duration/2)
-	wsamples, _ := drive(ctx, workers[:wn], writes(Endpoints()), cfg.Duration/2)
+	cfg.logf("   write load: %d workers for %v", len(writers), cfg.Duration/2)
+	wsamples, _ := drive(ctx, writers, writes(Endpoints()), cfg.Duration/2)
 	for _, s := range wsamples {
 		if s.Err {
 			e.WriteErrors++
 		}
 	}
+	e.Notes = append(e.Notes, errorNotes(append(samples, wsamples...))...)
+	logSlowest(cfg, append(samples, wsamples...), 15)
 	close(stopRSS)
 	e.RSSPeakBytes = <-peak
 	e.Endpoints = summarise(append(samples, wsamples...), took, cfg.Duration/2)
 
 	// First page at this size, for the scaling ratio.
-	e.FirstPageBig, err = firstPage(ctx, workers[0])
+	e.FirstPageBig, err = firstPage(ctx, srv.base, ciso)
 	if err != nil {
 		return e, err
 	}
@@ -388,17 +404,46 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// makeWorkers signs each worker in as one of the demo accounts, with an
-// API token of its own.
-func makeWorkers(ctx context.Context, in *instance, base string, cat *Catalog, n int) ([]*Worker, error) {
-	logins := cat.signInLogins
+// readLogins picks n accounts for the read load, the roles interleaved
+// (officer, manager, staff, …) so that any n is a mix like an
+// office's, and the same mix on every run.
+func readLogins(all []string, n int) []string {
+	// The 統括 signs in to pages with a second factor, which the load does
+	// not enter; it writes through the API instead.
+	prefixes := []string{"demo-officer-", "demo-manager-", "demo-staff-"}
+	groups := make([][]string, len(prefixes))
+	for _, l := range slices.Sorted(slices.Values(all)) {
+		for i, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				groups[i] = append(groups[i], l)
+				break
+			}
+		}
+	}
+	var out []string
+	for k := 0; len(out) < n; k++ {
+		added := false
+		for _, g := range groups {
+			if len(g) > 0 && len(out) < n {
+				out = append(out, g[k%len(g)])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return out
+}
+
+// makeWorkers signs a worker in as each login, with an API token of its
+// own, and learns what that person sees.
+func makeWorkers(ctx context.Context, in *instance, base string, cat *Catalog, logins []string) ([]*Worker, error) {
 	if len(logins) == 0 {
 		return nil, errors.New("the demo data has no accounts to sign in with")
 	}
-	cat.ackNext = map[string]int{}
 	var out []*Worker
-	for i := range n {
-		login := logins[i%len(logins)]
+	for i, login := range logins {
 		c, err := signIn(base, login, DemoPassword)
 		if err != nil {
 			return nil, err
@@ -407,20 +452,135 @@ func makeWorkers(ctx context.Context, in *instance, base string, cat *Catalog, n
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &Worker{Base: base, Client: c, Token: lastLine(tok), Data: cat,
-			Rand: rand.New(rand.NewPCG(uint64(i+1), 42))})
+		w := &Worker{Login: login, Base: base, Client: c, Token: lastLine(tok), Data: cat,
+			Rand: rand.New(rand.NewPCG(uint64(i+1), 42))}
+		if err := w.learn(ctx, cat); err != nil {
+			return nil, fmt.Errorf("%s: %w", login, err)
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }
 
-// firstPage measures the asset list's first page (no filter), server time,
-// as the median of 200 requests.
-func firstPage(ctx context.Context, w *Worker) (time.Duration, error) {
+// learn reads, as the worker, a page of the assets they see (the ids to
+// open, and the departments and owners in their reach) and which versions
+// in effect they were asked to acknowledge and have not.
+func (w *Worker) learn(ctx context.Context, cat *Catalog) error {
+	errHidden := errors.New("not shown to this person")
+	get := func(path string, v any) error {
+		req, err := w.api(http.MethodGet, path, "")
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			return errHidden
+		}
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return json.NewDecoder(resp.Body).Decode(v)
+	}
+	var assets struct {
+		Items []struct {
+			ID           string `json:"id"`
+			DepartmentID string `json:"department_id"`
+			OwnerID      string `json:"owner_id"`
+		} `json:"items"`
+	}
+	if err := get("/api/v1/assets?limit=200", &assets); err != nil {
+		return err
+	}
+	for _, a := range assets.Items {
+		w.AssetIDs = append(w.AssetIDs, a.ID)
+		if a.DepartmentID != "" && !slices.Contains(w.Departments, a.DepartmentID) {
+			w.Departments = append(w.Departments, a.DepartmentID)
+		}
+		if a.OwnerID != "" && !slices.Contains(w.Owners, a.OwnerID) {
+			w.Owners = append(w.Owners, a.OwnerID)
+		}
+	}
+	for _, id := range cat.DocumentIDs {
+		var doc struct {
+			VersionID string `json:"version_id"`
+			Ack       *struct {
+				Asked          bool  `json:"asked"`
+				AcknowledgedAt int64 `json:"acknowledged_at"`
+			} `json:"acknowledgement"`
+		}
+		if err := get("/api/v1/documents/"+id, &doc); errors.Is(err, errHidden) {
+			continue // a restricted document outside their need to know
+		} else if err != nil {
+			return err
+		}
+		if doc.Ack != nil && doc.Ack.Asked && doc.Ack.AcknowledgedAt == 0 {
+			w.Pending = append(w.Pending, [2]string{id, doc.VersionID})
+		}
+	}
+	return nil
+}
+
+// logSlowest logs the n slowest requests (server time) with who sent
+// them, to show where a long tail comes from.
+func logSlowest(cfg Config, samples []Sample, n int) {
+	s := slices.Clone(samples)
+	slices.SortFunc(s, func(a, b Sample) int { return int(b.Server - a.Server) })
+	for _, x := range s[:min(n, len(s))] {
+		p, _ := url.QueryUnescape(x.Path)
+		cfg.logf("   slow: %6.1f ms  %-16s %s", float64(x.Server.Microseconds())/1000, x.Login, p)
+	}
+}
+
+// errorNotes names, per endpoint, the statuses of its failed requests and
+// the start of the first one's body, so a run with errors says why.
+func errorNotes(samples []Sample) []string {
+	type tally struct {
+		statuses map[int]int
+		first    string
+	}
+	by := map[string]*tally{}
+	for _, s := range samples {
+		if !s.Err {
+			continue
+		}
+		t := by[s.Endpoint]
+		if t == nil {
+			t = &tally{statuses: map[int]int{}, first: s.Detail}
+			by[s.Endpoint] = t
+		}
+		t.statuses[s.Status]++
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(by)) {
+		t := by[name]
+		var parts []string
+		for _, st := range slices.Sorted(maps.Keys(t.statuses)) {
+			parts = append(parts, fmt.Sprintf("%d×%d", t.statuses[st], st))
+		}
+		out = append(out, fmt.Sprintf("%s failed: %s (first: %s)", name, strings.Join(parts, ", "), strings.TrimSpace(t.first)))
+	}
+	return out
+}
+
+// firstPage measures the first page of the whole register (the API's
+// asset list as the CISO, who sees every asset: the case a query walking
+// the table would show), server time, as the median of 200 requests.
+// The demo 統括 and CISO sign in to pages with a second factor, which the
+// load does not enter, so this is the API's page.
+func firstPage(ctx context.Context, base, token string) (time.Duration, error) {
+	w := &Worker{Base: base, Token: token, Client: &http.Client{Timeout: 30 * time.Second}}
 	var ds []time.Duration
 	for range 200 {
-		s, ok := w.do(ctx, Endpoint{Name: "first page", Request: func(w *Worker) (*http.Request, error) { return w.get("/assets") }})
+		s, ok := w.do(ctx, Endpoint{Name: "first page", Request: func(w *Worker) (*http.Request, error) {
+			return w.api(http.MethodGet, "/api/v1/assets", "")
+		}})
 		if !ok || s.Err {
-			return 0, fmt.Errorf("first page: status %d", s.Status)
+			return 0, fmt.Errorf("first page: status %d %s", s.Status, s.Detail)
 		}
 		ds = append(ds, s.Server)
 	}
@@ -445,15 +605,7 @@ func firstPageSmall(ctx context.Context, cfg Config, engine string) (time.Durati
 	if err != nil {
 		return 0, err
 	}
-	cat, err := discover(ctx, srv.base, lastLine(tok))
-	if err != nil {
-		return 0, err
-	}
-	ws, err := makeWorkers(ctx, in, srv.base, cat, 1)
-	if err != nil {
-		return 0, err
-	}
-	return firstPage(ctx, ws[0])
+	return firstPage(ctx, srv.base, lastLine(tok))
 }
 
 // discover learns ids and words from the API, as the CISO.
@@ -520,10 +672,8 @@ func discover(ctx context.Context, base, token string) (*Catalog, error) {
 	var docs list
 	if err := get("/api/v1/documents?limit=100", &docs); err == nil {
 		for _, it := range docs.Items {
-			id, _ := it["id"].(string)
-			cat.DocumentIDs = append(cat.DocumentIDs, id)
-			if vid, _ := it["version_id"].(string); vid != "" {
-				cat.AckVersions = append(cat.AckVersions, [2]string{id, vid})
+			if id, _ := it["id"].(string); id != "" {
+				cat.DocumentIDs = append(cat.DocumentIDs, id)
 			}
 		}
 	}

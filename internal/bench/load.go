@@ -33,11 +33,19 @@ type Endpoint struct {
 // Worker is one simulated client: a signed-in browser session and an API
 // token, and what it has learned about the data.
 type Worker struct {
+	Login  string
 	Base   string
 	Client *http.Client // with the session cookie
 	Token  string
 	Rand   *rand.Rand
 	Data   *Catalog
+	// What this person sees, learned through the API as them: assets to
+	// open, departments and owners to filter and register by (within their
+	// reach), and versions they were asked to acknowledge and have not.
+	AssetIDs    []string
+	Departments []string
+	Owners      []string
+	Pending     [][2]string
 	// created holds assets this worker made, with their versions, so
 	// updates change something real without reading first.
 	created []createdAsset
@@ -55,14 +63,12 @@ type Catalog struct {
 	Departments  []string
 	Owners       []string
 	SearchWords  []string
-	AckVersions  [][2]string // document id, version id
 	PersonIDs    []string
 	Kinds        []string
 	Levels       []string
 	Domains      []string
 	Statuses     []string
-	ackNext      map[string]int // per worker token: next version to acknowledge
-	ackMu        sync.Mutex
+	TrailToken   string // the CISO's: the trail is read by those who check it
 	signInLogins []string
 }
 
@@ -73,6 +79,9 @@ type Sample struct {
 	Server   time.Duration // from Server-Timing; 0 when absent
 	Status   int
 	Err      bool
+	Detail   string // the start of an error's body
+	Path     string // with the query, as the worker sent it
+	Login    string
 }
 
 // drive runs the endpoints (weighted) from n workers for d and returns
@@ -135,12 +144,16 @@ func (w *Worker) do(ctx context.Context, e Endpoint) (Sample, bool) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	s := Sample{Endpoint: e.Name, Client: time.Since(t0), Status: resp.StatusCode, Server: serverTiming(resp.Header.Get("Server-Timing"))}
+	s := Sample{Endpoint: e.Name, Client: time.Since(t0), Status: resp.StatusCode, Server: serverTiming(resp.Header.Get("Server-Timing")),
+		Path: req.URL.RequestURI(), Login: w.Login}
 	ok := e.OK
 	if ok == nil {
 		ok = func(st int) bool { return st >= 200 && st < 300 }
 	}
 	s.Err = !ok(resp.StatusCode)
+	if s.Err {
+		s.Detail = string(body[:min(len(body), 200)])
+	}
 	if e.Name == "api: create asset" && resp.StatusCode == http.StatusCreated {
 		if id := jsonString(body, "id"); id != "" {
 			w.created = append(w.created, createdAsset{id: id, version: 1})
@@ -255,13 +268,19 @@ func (w *Worker) listFilter() string {
 		v, _ := pick(r, d.Domains)
 		return "?domain=" + v
 	case 4:
-		v, _ := pick(r, d.Departments)
+		v, ok := pick(r, w.Departments)
+		if !ok {
+			return ""
+		}
 		return "?department=" + v
 	case 5:
 		v, _ := pick(r, d.Statuses)
 		return "?status=" + v
 	case 6:
-		v, _ := pick(r, d.Owners)
+		v, ok := pick(r, w.Owners)
+		if !ok {
+			return ""
+		}
 		return "?owner=" + v
 	default:
 		return "?review=overdue"
@@ -282,12 +301,12 @@ func Endpoints() []Endpoint {
 			return w.get("/assets?q=" + url.QueryEscape(q))
 		}},
 		{Name: "page: asset detail", Weight: 15, Request: func(w *Worker) (*http.Request, error) {
-			id, ok := pick(w.Rand, w.Data.AssetIDs)
+			id, ok := pick(w.Rand, w.AssetIDs)
 			if !ok {
 				return nil, nil
 			}
 			return w.get("/assets/" + id)
-		}, OK: func(st int) bool { return st == 200 || st == 404 }},
+		}},
 		{Name: "page: document list", Weight: 5, Request: func(w *Worker) (*http.Request, error) {
 			return w.get("/documents")
 		}},
@@ -315,12 +334,19 @@ func Endpoints() []Endpoint {
 			return w.api(http.MethodGet, "/api/v1/documents", "")
 		}},
 		{Name: "api: trail", Weight: 5, Request: func(w *Worker) (*http.Request, error) {
-			return w.api(http.MethodGet, "/api/v1/trail?limit=50", "")
+			req, err := w.api(http.MethodGet, "/api/v1/trail?limit=50", "")
+			if err == nil {
+				req.Header.Set("Authorization", "Bearer "+w.Data.TrailToken)
+			}
+			return req, err
 		}},
 
 		{Name: "api: create asset", Weight: 4, Write: true, Request: func(w *Worker) (*http.Request, error) {
-			dept, _ := pick(w.Rand, w.Data.Departments)
-			owner, _ := pick(w.Rand, w.Data.Owners)
+			dept, ok := pick(w.Rand, w.Departments)
+			owner, ok2 := pick(w.Rand, w.Owners)
+			if !ok || !ok2 {
+				return nil, nil
+			}
 			n := w.Rand.IntN(1_000_000)
 			body := fmt.Sprintf(`{"name":"負荷試験用 業務データ%06d","kind":"information","confidentiality":"2","integrity":"1","availability":"1","domain":"lgwan","department_id":"%s","owner_id":"%s","description":"ベンチマークで登録した資産"}`, n, dept, owner)
 			return w.api(http.MethodPost, "/api/v1/assets", body)
@@ -336,17 +362,13 @@ func Endpoints() []Endpoint {
 			return w.api(http.MethodPatch, "/api/v1/assets/"+a.id, body)
 		}},
 		{Name: "api: acknowledge", Weight: 2, Write: true, Request: func(w *Worker) (*http.Request, error) {
-			d := w.Data
-			d.ackMu.Lock()
-			i := d.ackNext[w.Token]
-			d.ackNext[w.Token] = i + 1
-			d.ackMu.Unlock()
-			if i >= len(d.AckVersions) {
+			if len(w.Pending) == 0 {
 				return nil, nil
 			}
-			v := d.AckVersions[i]
+			v := w.Pending[0]
+			w.Pending = w.Pending[1:]
 			return w.api(http.MethodPost, "/api/v1/documents/"+v[0]+"/versions/"+v[1]+"/acknowledge", "{}")
-		}, OK: func(st int) bool { return st < 300 || st == http.StatusConflict }},
+		}},
 	}
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -12,7 +14,7 @@ import (
 )
 
 func serveCmd(st *storage) *cobra.Command {
-	var addr, logFormat, scanCommand string
+	var addr, logFormat, scanCommand, cpuProfile string
 	var secure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -27,6 +29,19 @@ func serveCmd(st *storage) *cobra.Command {
 				h = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
 			default:
 				return fmt.Errorf("--log-format must be text or json, not %q", logFormat)
+			}
+			if cpuProfile != "" {
+				// For measuring (make bench): the profile covers the
+				// whole run and is written when the server stops.
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("cannot create CPU profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("cannot start CPU profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			a, err := app.Open(cmd.Context(), app.Config{
 				DataDir: st.data, DatabaseURL: st.database, Addr: addr,
@@ -46,6 +61,7 @@ func serveCmd(st *storage) *cobra.Command {
 	cmd.Flags().BoolVar(&secure, "secure-cookies", secureDefault, "mark cookies Secure, for HTTPS through a proxy (env MAMORI_SECURE_COOKIES)")
 	cmd.Flags().StringVar(&scanCommand, "scan-command", env("MAMORI_SCAN_COMMAND", ""),
 		`command run on every uploaded evidence file, the file on its standard input: exit 0 accepts, 1 refuses, anything else is an error (for example "clamdscan --no-summary -"; env MAMORI_SCAN_COMMAND)`)
+	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to this file when the server stops (for `go tool pprof`)")
 	return cmd
 }
 

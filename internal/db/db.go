@@ -46,7 +46,58 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	// Path is the SQLite file; empty on PostgreSQL.
-	Path string
+	Path  string
+	stmts stmtCache
+}
+
+// stmtCache keeps the SQLite queries run outside transactions prepared.
+// modernc's driver parses a query's text on every call unless it is
+// prepared, and under a mixed read load parsing was a quarter of the
+// server's CPU. database/sql prepares a cached statement once on each
+// connection of the pool. Queries inside a transaction are not cached:
+// they share one connection, and the same statement run again while its
+// first rows are still being read would reset them. pgx keeps its own
+// cache per connection, so PostgreSQL needs none.
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds the cache: the queries are built from a fixed set
+// of filters, but an IN list of any length is a text of its own; past the
+// bound a query is simply not kept.
+const maxCachedStmts = 2000
+
+// prepared returns q prepared on the pool, or nil when it is not worth
+// keeping or cannot be prepared (the caller then runs it as text and gets
+// the error from there).
+func (d *DB) prepared(ctx context.Context, q string) *sql.Stmt {
+	if d.dialect != SQLite {
+		return nil
+	}
+	c := &d.stmts
+	c.mu.RLock()
+	st, ok := c.m[q]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.RUnlock()
+	if ok || full {
+		return st
+	}
+	st, err := d.sql.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[q]; ok {
+		st.Close()
+		return prev
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
+	return st
 }
 
 // SQLiteFile is the database file name inside the data folder.
@@ -76,11 +127,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 // OpenSQLiteFile opens (creating if needed) a SQLite database file with WAL,
 // foreign keys, a busy timeout and immediate write transactions, so that two
-// writers queue instead of failing on a lock upgrade.
+// writers queue instead of failing on a lock upgrade. Each connection keeps
+// an 8 MB page cache: the pool's eight fill theirs under load, and at 32 MB
+// each the server's memory passed 600 MB at 100,000 assets; the operating
+// system's file cache holds the rest of the file anyway.
 func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8000)&_pragma=temp_store(MEMORY)"
 	s, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
@@ -117,7 +171,15 @@ func (d *DB) Dialect() Dialect { return d.dialect }
 func (d *DB) SQL() *sql.DB { return d.sql }
 
 // Close closes the pool.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.stmts.mu.Lock()
+	for _, st := range d.stmts.m {
+		st.Close()
+	}
+	d.stmts.m = nil
+	d.stmts.mu.Unlock()
+	return d.sql.Close()
+}
 
 // Rebind turns "?" placeholders into "$1", "$2"… for PostgreSQL. Queries must
 // not contain a literal question mark.
@@ -155,9 +217,15 @@ func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
 }
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.prepared(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
 }
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.sql.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 

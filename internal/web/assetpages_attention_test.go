@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -106,13 +105,10 @@ func TestAssetPagesAttention(t *testing.T) {
 		}
 
 		// The partial renders in every page set, the home page's included.
-		tmpl, err := s.pages["home"].Clone()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl.Funcs(template.FuncMap{"t": func(key string, args ...any) string { return cat.T("ja", key, args...) }})
+		pt := s.pages["home"].Get().(*pageTemplate)
+		pt.state.lang = "ja"
 		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "asset_attention", list); err != nil {
+		if err := pt.t.ExecuteTemplate(&buf, "asset_attention", list); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{`href="/assets/` + itoa(terminal.ID) + `"`, "マイナンバー端末", cat.T("ja", "asset.attention_title")} {

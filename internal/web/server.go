@@ -11,12 +11,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"mamori/internal/authz"
 	"mamori/internal/db"
@@ -46,7 +46,7 @@ type Server struct {
 	log    *slog.Logger
 	secure bool
 	mux    *http.ServeMux
-	pages  map[string]*template.Template
+	pages  map[string]*sync.Pool // of *pageTemplate
 	routes []Route
 }
 
@@ -83,7 +83,10 @@ func New(cfg Config) *Server {
 		// build defect, not a runtime condition.
 		panic(err)
 	}
-	s.pages = pages
+	s.pages = make(map[string]*sync.Pool, len(pages))
+	for name, t := range pages {
+		s.pages[name] = s.pagePool(t)
+	}
 	static, _ := fs.Sub(staticFiles, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	s.routes = append(s.routes, Route{Pattern: "GET /static/", Access: Public})
