@@ -146,19 +146,25 @@ func grantCond(g authz.Grant, orgID, personID int64, nullSafe, indexable bool) (
 	if len(parts) == 0 {
 		return "1 = 0", nil
 	}
-	if indexable && !nullSafe && len(parts) > 1 {
-		// SQLite reads an OR of these through one index each only in
-		// theory: with the organisation's condition beside it, it scans
-		// the table (0.7 s at 100,000 assets). The union of the parts'
+	if self := g.Self && personID != 0; indexable && !nullSafe && (len(parts) > 1 || self) {
+		// SQLite reads an OR of these (or of owner and custodian) through
+		// one index each only in theory: with the organisation's condition
+		// beside it, it scans the table (0.7 s at 100,000 assets). The union of the parts'
 		// ids, each read from its own index, drives the read instead.
-		sel := make([]string, len(parts))
+		var sel []string
 		var uargs []any
 		k := 0
-		for i, part := range parts {
+		for _, part := range parts {
 			n := strings.Count(part, "?")
-			sel[i] = "SELECT a.id FROM assets a WHERE a.org_id = ? AND " + part
+			sel = append(sel, "SELECT a.id FROM assets a WHERE a.org_id = ? AND "+part)
 			uargs = append(append(uargs, orgID), args[k:k+n]...)
 			k += n
+		}
+		if self {
+			// One's own assets as two reads, so each has its index.
+			sel[len(sel)-1] = "SELECT a.id FROM assets a WHERE a.org_id = ? AND a.owner_id = ?" +
+				" UNION ALL SELECT a.id FROM assets a WHERE a.org_id = ? AND a.custodian_id = ?"
+			uargs = append(uargs[:len(uargs)-3], orgID, personID, orgID, personID)
 		}
 		return "a.id IN (" + strings.Join(sel, " UNION ALL ") + ")", uargs
 	}

@@ -324,9 +324,12 @@ func (x *query) weigh(ctx context.Context, q db.Querier) (bool, error) {
 type readMode int
 
 const (
-	// byCondition: every condition may use its index; the most selective
-	// drives and the rows are sorted (query.drive).
+	// byCondition: every condition may use its index (counting).
 	byCondition readMode = iota
+	// driven: a weighed condition (search term, tag, department, owner,
+	// the reader's reach) drives and the rows are sorted (query.drive);
+	// the equality filters are expressions.
+	driven
 	// inOrder: the sort order's index drives; conditions that could take
 	// over only through a large index range (a department, a tag, the
 	// reader's reach) are expressions. Equality filters keep their index,
@@ -337,6 +340,10 @@ const (
 	masked
 )
 
+// indexed reports whether the reach and the weighed conditions may use
+// their indexes.
+func (m readMode) indexed() bool { return m == byCondition || m == driven }
+
 // conds returns the conditions of the reader's reach and the filter.
 func (x *query) conds(mode readMode) ([]string, []any) {
 	var where []string
@@ -345,20 +352,21 @@ func (x *query) conds(mode readMode) ([]string, []any) {
 		where = append(where, c)
 		args = append(args, a...)
 	}
-	// An equality filter keeps its index only when the sort order's index
-	// drives (it ends in that order). When a weighed condition drives
-	// (byCondition), the filters are expressions: SQLite's statistics give
-	// each of their values thousands of rows, fewer than a reach over
-	// departments looks to it, and it would walk a third of the register
-	// through the status index instead of the reach's few thousand rows.
+	// An equality filter keeps its index when the sort order's index
+	// drives (it ends in that order) and when counting. When a weighed
+	// condition drives a listing, the filters are expressions: SQLite's
+	// statistics give each of their values thousands of rows, fewer than a
+	// reach over departments looks to it, and it would walk a third of the
+	// register through the status index instead of the reach's few
+	// thousand rows.
 	col := func(c string) string {
-		if mode == inOrder {
+		if mode == inOrder || mode == byCondition {
 			return c
 		}
 		return c + " || ''"
 	}
 	wide := func(c string) string { // a column of a large range
-		if mode == byCondition {
+		if mode.indexed() {
 			return c
 		}
 		return c + " + 0"
@@ -366,7 +374,7 @@ func (x *query) conds(mode readMode) ([]string, []any) {
 	add("a.org_id = ?", x.sc.OrgID)
 	if x.reach != nil {
 		add(x.reach.text, x.reach.args...)
-	} else if c, a := grantCond(x.r.rows, x.sc.OrgID, x.person, false, mode == byCondition); c != "1 = 1" {
+	} else if c, a := grantCond(x.r.rows, x.sc.OrgID, x.person, false, mode.indexed()); c != "1 = 1" {
 		add(c, a...)
 	}
 	f := x.f
@@ -402,13 +410,13 @@ func (x *query) conds(mode readMode) ([]string, []any) {
 		// a register is often overdue, and walking the sort order finds a
 		// page among them sooner than collecting them all to sort.
 		due := "a.review_due"
-		if mode != byCondition {
+		if !mode.indexed() {
 			due += " || ''"
 		}
 		add(due+" < ? AND a.status <> 'disposed'", x.today)
 	}
 	if f.Tag != "" {
-		if mode == byCondition {
+		if mode.indexed() {
 			add("a.id IN (SELECT asset_id FROM asset_tags WHERE org_id = ? AND tag = ?)", x.sc.OrgID, textfold.Fold(f.Tag))
 		} else {
 			// Checked row by row as the sort order is walked, rather than
@@ -440,7 +448,7 @@ func (x *query) phaseWhere(phase int, mode readMode) (string, []any) {
 		// Only unrestricted rows match: all seen in full.
 	case phase == 1 && x.f.Confidentiality != "":
 		// Only restricted rows match: those within the full-view grant.
-		full, fargs := grantCond(x.r.full, x.sc.OrgID, x.person, false, mode == byCondition)
+		full, fargs := grantCond(x.r.full, x.sc.OrgID, x.person, false, mode.indexed())
 		where = append(where, full)
 		args = append(args, fargs...)
 	case phase == 1:
@@ -462,7 +470,7 @@ func (x *query) fetch(ctx context.Context, q db.Querier, phase int, after *curso
 	if phase == 1 {
 		mode = inOrder
 		if x.drive {
-			mode = byCondition
+			mode = driven
 		}
 	}
 	where, args := x.phaseWhere(phase, mode)

@@ -48,23 +48,30 @@ type Config struct {
 
 // Engine is the result on one database engine.
 type Engine struct {
-	Name          string        `json:"engine"`
-	SeedTime      time.Duration `json:"seed_ns"`
-	StartTime     time.Duration `json:"startup_ns"`
-	RSSPeakBytes  int64         `json:"rss_peak_bytes"`
-	ReadRPS       float64       `json:"read_rps"`
-	ReadErrors    int           `json:"read_errors"`
-	WriteErrors   int           `json:"write_errors"`
-	Endpoints     []Stats       `json:"endpoints"`
-	TrailEntries  int64         `json:"trail_entries"`
-	TrailVerify   time.Duration `json:"trail_verify_ns"`
-	TrailPerSec   float64       `json:"trail_verify_entries_per_s"`
-	FirstPage1k   time.Duration `json:"first_page_1k_ns,omitempty"`
-	FirstPageBig  time.Duration `json:"first_page_large_ns,omitempty"`
-	ScalingRatio  float64       `json:"scaling_ratio,omitempty"`
-	Assets        int           `json:"assets"`
-	Notes         []string      `json:"notes,omitempty"`
-	clientLatency map[string][]time.Duration
+	Name         string        `json:"engine"`
+	SeedTime     time.Duration `json:"seed_ns"`
+	StartTime    time.Duration `json:"startup_ns"`
+	RSSPeakBytes int64         `json:"rss_peak_bytes"`
+	ReadRPS      float64       `json:"read_rps"`
+	ReadErrors   int           `json:"read_errors"`
+	WriteErrors  int           `json:"write_errors"`
+	Endpoints    []Stats       `json:"endpoints"`
+	// Latency is the read load again at one client per CPU: the latency a
+	// request has when the server is busy but not overloaded. The budgets
+	// on page latency are judged on it; at full load a closed loop of
+	// clients measures mostly the queue (each waits for the others).
+	ReadClients    int           `json:"read_clients"`
+	Latency        []Stats       `json:"latency_endpoints"`
+	LatencyClients int           `json:"latency_clients"`
+	TrailEntries   int64         `json:"trail_entries"`
+	TrailVerify    time.Duration `json:"trail_verify_ns"`
+	TrailPerSec    float64       `json:"trail_verify_entries_per_s"`
+	FirstPage1k    time.Duration `json:"first_page_1k_ns,omitempty"`
+	FirstPageBig   time.Duration `json:"first_page_large_ns,omitempty"`
+	ScalingRatio   float64       `json:"scaling_ratio,omitempty"`
+	Assets         int           `json:"assets"`
+	Notes          []string      `json:"notes,omitempty"`
+	clientLatency  map[string][]time.Duration
 }
 
 // Result is a whole run.
@@ -333,10 +340,12 @@ func runEngine(ctx context.Context, cfg Config, engine string) (Engine, error) {
 	if err != nil {
 		return e, err
 	}
-	// Writes by those who register assets for a living: the 統括 (any
-	// department) and officers and a manager within their reach; each also
-	// acknowledges what it was asked to.
-	writers, err := makeWorkers(ctx, in, srv.base, cat, []string{"demo-director", "demo-officer-01", "demo-officer-02", "demo-manager-01"})
+	// Writes by those who register assets for a living, one client per
+	// CPU like the latency phase: the 統括 (any department), then officers
+	// and a manager within their reach; each also acknowledges what it was
+	// asked to.
+	writerLogins := []string{"demo-director", "demo-officer-01", "demo-manager-01", "demo-officer-02"}
+	writers, err := makeWorkers(ctx, in, srv.base, cat, writerLogins[:min(len(writerLogins), max(2, runtime.NumCPU()))])
 	if err != nil {
 		return e, err
 	}
@@ -344,22 +353,27 @@ func runEngine(ctx context.Context, cfg Config, engine string) (Engine, error) {
 	cfg.logf("   read load: %d workers for %v", len(workers), cfg.Duration)
 	stopRSS := make(chan struct{})
 	peak := srv.rss(stopRSS)
-	samples, took := drive(ctx, workers, reads(Endpoints()), cfg.Duration)
-	e.ReadRPS = float64(len(samples)) / took.Seconds()
+	samples, took := drive(ctx, workers, reads(Endpoints()), cfg.Duration, 0)
+	e.ReadRPS, e.ReadClients = float64(len(samples))/took.Seconds(), len(workers)
 	for _, s := range samples {
 		if s.Err {
 			e.ReadErrors++
 		}
 	}
+	// The same reads at one client per CPU, for their latency.
+	lw := min(runtime.NumCPU(), len(workers))
+	cfg.logf("   latency: %d at a time of the %d workers for %v", lw, len(workers), cfg.Duration/2)
+	lsamples, ltook := drive(ctx, workers, reads(Endpoints()), cfg.Duration/2, lw)
+	e.Latency, e.LatencyClients = summarise(lsamples, ltook, ltook), lw
 	// Writes at a moderate concurrency: the budget is their latency.
 	cfg.logf("   write load: %d workers for %v", len(writers), cfg.Duration/2)
-	wsamples, _ := drive(ctx, writers, writes(Endpoints()), cfg.Duration/2)
+	wsamples, _ := drive(ctx, writers, writes(Endpoints()), cfg.Duration/2, 0)
 	for _, s := range wsamples {
 		if s.Err {
 			e.WriteErrors++
 		}
 	}
-	e.Notes = append(e.Notes, errorNotes(append(samples, wsamples...))...)
+	e.Notes = append(e.Notes, errorNotes(append(append(samples, lsamples...), wsamples...))...)
 	logSlowest(cfg, append(samples, wsamples...), 15)
 	close(stopRSS)
 	e.RSSPeakBytes = <-peak

@@ -84,9 +84,11 @@ type Sample struct {
 	Login    string
 }
 
-// drive runs the endpoints (weighted) from n workers for d and returns
-// every sample.
-func drive(ctx context.Context, workers []*Worker, endpoints []Endpoint, d time.Duration) ([]Sample, time.Duration) {
+// drive runs the endpoints (weighted) from the workers for d and returns
+// every sample: each worker on its own, or with slots > 0, that many at a
+// time, slot i taking turns among workers i, i+slots, … so every role of
+// the mix is measured at that concurrency.
+func drive(ctx context.Context, workers []*Worker, endpoints []Endpoint, d time.Duration, slots int) ([]Sample, time.Duration) {
 	total := 0
 	for _, e := range endpoints {
 		total += e.Weight
@@ -97,12 +99,20 @@ func drive(ctx context.Context, workers []*Worker, endpoints []Endpoint, d time.
 	var all []Sample
 	var wg sync.WaitGroup
 	start := time.Now()
-	for _, w := range workers {
+	if slots <= 0 || slots > len(workers) {
+		slots = len(workers)
+	}
+	for i := range slots {
+		var turn []*Worker
+		for j := i; j < len(workers); j += slots {
+			turn = append(turn, workers[j])
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var mine []Sample
-			for ctx.Err() == nil {
+			for k := 0; ctx.Err() == nil; k++ {
+				w := turn[k%len(turn)]
 				pick := w.Rand.IntN(total)
 				var e Endpoint
 				for _, c := range endpoints {
