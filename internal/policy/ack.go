@@ -86,7 +86,28 @@ func requestAcknowledgements(ctx context.Context, tx *db.Tx, sc scope.Scope, d D
 	if err != nil {
 		return 0, fmt.Errorf("cannot count acknowledgements asked of version %d: %w", v.ID, err)
 	}
+	if n > 0 {
+		if err := retally(ctx, tx, sc.OrgID, v.ID); err != nil {
+			return 0, err
+		}
+	}
 	return int(n), nil
+}
+
+// retally counts a version's acknowledgements again into ack_tallies, after
+// many of them changed at once (asked at publication, recorded in bulk): a
+// grouped count of one version's rows, a few thousand at most.
+func retally(ctx context.Context, tx *db.Tx, orgID, versionID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ack_tallies WHERE org_id = ? AND version_id = ?`, orgID, versionID); err != nil {
+		return fmt.Errorf("cannot count acknowledgements of version %d: %w", versionID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ack_tallies (org_id, version_id, department_id, asked, done)
+		SELECT org_id, version_id, COALESCE(department_id, 0), COUNT(*), COUNT(acknowledged_at)
+		FROM acknowledgements WHERE org_id = ? AND version_id = ?
+		GROUP BY org_id, version_id, COALESCE(department_id, 0)`, orgID, versionID); err != nil {
+		return fmt.Errorf("cannot count acknowledgements of version %d: %w", versionID, err)
+	}
+	return nil
 }
 
 // readersOf is the condition, on people aliased p, that the person may read
@@ -210,8 +231,9 @@ func Acknowledge(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Princip
 		return refuse(StepAcknowledge, "ack.refused.not_in_effect", v, true)
 	}
 	var at sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT acknowledged_at FROM acknowledgements WHERE org_id = ? AND version_id = ? AND person_id = ?`,
-		sc.OrgID, versionID, p.PersonID).Scan(&at)
+	var dept int64
+	err = tx.QueryRowContext(ctx, `SELECT acknowledged_at, COALESCE(department_id, 0) FROM acknowledgements WHERE org_id = ? AND version_id = ? AND person_id = ?`,
+		sc.OrgID, versionID, p.PersonID).Scan(&at, &dept)
 	if errors.Is(err, sql.ErrNoRows) {
 		return refuse(StepAcknowledge, "ack.refused.out_of_scope", v, true)
 	}
@@ -231,6 +253,10 @@ func Acknowledge(ctx context.Context, tx *db.Tx, sc scope.Scope, p authz.Princip
 		return fmt.Errorf("cannot record acknowledgement of version %d: %w", versionID, err)
 	} else if n == 0 {
 		return ErrAlreadyAcknowledged
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ack_tallies SET done = done + 1 WHERE org_id = ? AND version_id = ? AND department_id = ?`,
+		sc.OrgID, versionID, dept); err != nil {
+		return fmt.Errorf("cannot count acknowledgement of version %d: %w", versionID, err)
 	}
 	return trail.Record(ctx, tx, sc, trail.Change{Action: trail.Update, Entity: EntityAcknowledgment,
 		EntityID: fmt.Sprintf("%d:%d", versionID, p.PersonID),
@@ -360,8 +386,8 @@ func AckProgress(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Prin
 		return Progress{}, fmt.Errorf("cannot load version %d of document %d: %w", versionID, docID, err)
 	}
 	pr.Status, pr.PublishedAt = Status(status), published.Int64
-	rows, err := q.QueryContext(ctx, `SELECT COALESCE(a.department_id, 0), COUNT(*), COUNT(a.acknowledged_at)
-		FROM acknowledgements a WHERE a.org_id = ? AND a.version_id = ? AND `+tc+`
+	rows, err := q.QueryContext(ctx, `SELECT a.department_id, SUM(a.asked), SUM(a.done)
+		FROM ack_tallies a WHERE a.org_id = ? AND a.version_id = ? AND `+tc+`
 		GROUP BY a.department_id`, append([]any{sc.OrgID, versionID}, targs...)...)
 	if err != nil {
 		return Progress{}, fmt.Errorf("cannot count acknowledgements of version %d: %w", versionID, err)
@@ -426,8 +452,8 @@ func AckOverview(ctx context.Context, q db.Querier, sc scope.Scope, p authz.Prin
 	// applied again so no count of an unreadable document is read.
 	args = append([]any{sc.OrgID}, targs...)
 	args = append(args, cargs...)
-	rows, err = q.QueryContext(ctx, `SELECT a.version_id, COALESCE(a.department_id, 0), COUNT(*), COUNT(a.acknowledged_at)
-		FROM acknowledgements a
+	rows, err = q.QueryContext(ctx, `SELECT a.version_id, a.department_id, SUM(a.asked), SUM(a.done)
+		FROM ack_tallies a
 		JOIN document_versions v ON v.org_id = a.org_id AND v.id = a.version_id
 		JOIN documents d ON d.org_id = v.org_id AND d.id = v.document_id AND d.current_version_id = v.id
 		WHERE a.org_id = ? AND `+tc+` AND d.ack_required = TRUE AND `+c+`

@@ -489,6 +489,36 @@ func newDraftStep(docID int64, p authz.Principal) func(tx *db.Tx, sc scope.Scope
 
 // Every message key the acknowledgement, review and exception rules can
 // hand to the edges is in both catalogues.
+// Acknowledgements recorded in bulk (from a paper list) count in the
+// progress as those given one by one do, and each is counted once.
+func TestAckProgressBulk(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		doc, v := e.publish(ackInput("紙で確認"), "2026-04-01")
+		if err := e.acknowledge(e.staffSect, doc.ID, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids := []int64{e.staffSect.PersonID, e.officer.PersonID, e.outsider.PersonID}
+		if err := e.tx(func(tx *db.Tx) error {
+			n, err := policy.RecordAcknowledgements(ctx, tx, e.sc, doc.ID, v.ID, ids, db.Now())
+			if err == nil && n != 2 {
+				t.Errorf("recorded %d, want 2 (one had already acknowledged)", n)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := policy.AckProgress(ctx, d, e.sc, e.ciso, doc.ID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr.Done != 3 || pr.Asked != 12 {
+			t.Errorf("progress %d/%d, want 3/12", pr.Done, pr.Asked)
+		}
+	})
+}
+
 func TestAckCatalogue(t *testing.T) {
 	t.Parallel()
 	cat, err := i18n.Load()

@@ -57,5 +57,10 @@ func RecordAcknowledgements(ctx context.Context, tx *db.Tx, sc scope.Scope, docI
 		}
 		done += len(changes)
 	}
+	if done > 0 {
+		if err := retally(ctx, tx, sc.OrgID, versionID); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
 }
