@@ -54,8 +54,8 @@ type App struct {
 }
 
 // OpenDB opens and migrates storage; the command-line tools use it alone.
-func OpenDB(ctx context.Context, dataDir, url string) (*db.DB, error) {
-	d, err := db.Open(ctx, db.Config{DataDir: dataDir, URL: url})
+func OpenDB(ctx context.Context, cfg db.Config) (*db.DB, error) {
+	d, err := db.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
 	}
-	d, err := OpenDB(ctx, cfg.DataDir, cfg.DatabaseURL)
+	d, err := OpenDB(ctx, db.Config{DataDir: cfg.DataDir, URL: cfg.DatabaseURL})
 	if err != nil {
 		return nil, err
 	}

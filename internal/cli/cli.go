@@ -39,6 +39,7 @@ func version() string {
 type storage struct {
 	data     string
 	database string
+	cacheMB  int // SQLite page cache per connection; 0 for the default
 }
 
 func (s *storage) bind(cmd *cobra.Command) {
@@ -47,7 +48,7 @@ func (s *storage) bind(cmd *cobra.Command) {
 }
 
 func (s *storage) open(ctx context.Context) (*db.DB, error) {
-	return app.OpenDB(ctx, s.data, s.database)
+	return app.OpenDB(ctx, db.Config{DataDir: s.data, URL: s.database, CacheMB: s.cacheMB})
 }
 
 // openOrg opens storage and the organisation commands act on, with a scope

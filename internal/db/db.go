@@ -38,6 +38,10 @@ var ErrConflict = errors.New("conflict")
 type Config struct {
 	DataDir string
 	URL     string
+	// CacheMB is SQLite's page cache per connection, in MB; 0 is the
+	// server's 8. Commands that write a large batch and exit (demo seed)
+	// ask for more.
+	CacheMB int
 }
 
 // DB is a database handle that rewrites "?" placeholders for PostgreSQL so
@@ -122,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		path = filepath.Join(dir, SQLiteFile)
 	}
-	return OpenSQLiteFile(ctx, path)
+	return openSQLite(ctx, path, cfg.CacheMB)
 }
 
 // OpenSQLiteFile opens (creating if needed) a SQLite database file with WAL,
@@ -131,10 +135,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // an 8 MB page cache: the pool's eight fill theirs under load, and at 32 MB
 // each the server's memory passed 600 MB at 100,000 assets; the operating
 // system's file cache holds the rest of the file anyway.
-func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
+func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) { return openSQLite(ctx, path, 0) }
+
+func openSQLite(ctx context.Context, path string, cacheMB int) (*DB, error) {
+	if cacheMB <= 0 {
+		cacheMB = 8
+	}
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8000)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-" + strconv.Itoa(cacheMB*1000) + ")&_pragma=temp_store(MEMORY)"
 	s, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
