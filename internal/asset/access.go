@@ -181,7 +181,12 @@ type sqlCond struct {
 // grant: its departments; its systems outside them; its own assets outside
 // both. Counting each part from its own index and adding up is much cheaper
 // than counting an OR that no single index serves.
-func grantParts(g authz.Grant, orgID, personID int64) []sqlCond {
+//
+// With byFilter the departments' part is written so SQLite does not read
+// it through the department index: the caller has a filter whose index
+// holds the department and the level, and reading that index alone beats
+// reading every row of a bureau to test the filter (10,000 rows, 40 ms).
+func grantParts(g authz.Grant, orgID, personID int64, byFilter bool) []sqlCond {
 	var comps []authz.Grant
 	if len(g.Departments) > 0 {
 		comps = append(comps, authz.Grant{Departments: g.Departments})
@@ -194,7 +199,7 @@ func grantParts(g authz.Grant, orgID, personID int64) []sqlCond {
 	}
 	var out []sqlCond
 	for i, c := range comps {
-		text, args := grantSQL(c, orgID, personID)
+		text, args := grantCond(c, orgID, personID, false, !(byFilter && len(c.Departments) > 0))
 		for _, before := range comps[:i] {
 			t, a := outsideSQL(before, orgID, personID)
 			text += " AND " + t

@@ -14,7 +14,7 @@ import (
 )
 
 func serveCmd(st *storage) *cobra.Command {
-	var addr, logFormat, scanCommand, cpuProfile string
+	var addr, logFormat, scanCommand, cpuProfile, memProfile string
 	var secure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,6 +43,14 @@ func serveCmd(st *storage) *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if memProfile != "" {
+				defer func() {
+					if f, err := os.Create(memProfile); err == nil {
+						pprof.Lookup("heap").WriteTo(f, 0)
+						f.Close()
+					}
+				}()
+			}
 			a, err := app.Open(cmd.Context(), app.Config{
 				DataDir: st.data, DatabaseURL: st.database, Addr: addr,
 				AdminPassword: env("MAMORI_ADMIN_PASSWORD", ""), OrgName: env("MAMORI_ORG_NAME", ""),
@@ -62,6 +70,7 @@ func serveCmd(st *storage) *cobra.Command {
 	cmd.Flags().StringVar(&scanCommand, "scan-command", env("MAMORI_SCAN_COMMAND", ""),
 		`command run on every uploaded evidence file, the file on its standard input: exit 0 accepts, 1 refuses, anything else is an error (for example "clamdscan --no-summary -"; env MAMORI_SCAN_COMMAND)`)
 	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to this file when the server stops (for `go tool pprof`)")
+	cmd.Flags().StringVar(&memProfile, "mem-profile", "", "write a heap profile to this file when the server stops (for `go tool pprof`)")
 	return cmd
 }
 
