@@ -135,13 +135,22 @@ func grantCond(g authz.Grant, orgID, personID int64, nullSafe, indexable bool) (
 		}
 	}
 	if g.Self && personID != 0 {
-		if nullSafe {
+		switch {
+		case nullSafe:
 			parts = append(parts, "("+col("a.owner_id")+" = ? OR COALESCE(a.custodian_id, 0) = ?)")
-		} else {
+			args = append(args, personID, personID)
+		case indexable:
 			// Plain, so SQLite can read the owner and custodian indexes.
-			parts = append(parts, "("+col("a.owner_id")+" = ? OR "+col("a.custodian_id")+" = ?)")
+			parts = append(parts, "(a.owner_id = ? OR a.custodian_id = ?)")
+			args = append(args, personID, personID)
+		default:
+			// Walking a sort index, one's own assets are a set of ids
+			// checked on each index entry; owner and custodian are not in
+			// the index, and testing them read every row walked.
+			parts = append(parts, "(a.id + 0) IN (SELECT a.id FROM assets a WHERE a.org_id = ? AND a.owner_id = ?"+
+				" UNION ALL SELECT a.id FROM assets a WHERE a.org_id = ? AND a.custodian_id = ?)")
+			args = append(args, orgID, personID, orgID, personID)
 		}
-		args = append(args, personID, personID)
 	}
 	if len(parts) == 0 {
 		return "1 = 0", nil
