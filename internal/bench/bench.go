@@ -691,6 +691,19 @@ func discover(ctx context.Context, base, token string) (*Catalog, error) {
 			}
 		}
 	}
+	var camps list
+	if err := get("/api/v1/campaigns?limit=50", &camps); err == nil {
+		for _, it := range camps.Items {
+			id, _ := it["id"].(string)
+			if id == "" {
+				continue
+			}
+			cat.Campaigns = append(cat.Campaigns, id)
+			if st, _ := it["status"].(string); st == "open" {
+				cat.OpenCampaign = id
+			}
+		}
+	}
 	var people list
 	if err := get("/api/v1/people?limit=200", &people); err != nil {
 		return nil, err

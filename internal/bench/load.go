@@ -68,7 +68,9 @@ type Catalog struct {
 	Levels       []string
 	Domains      []string
 	Statuses     []string
-	TrailToken   string // the CISO's: the trail is read by those who check it
+	TrailToken   string   // the CISO's: the trail is read by those who check it
+	Campaigns    []string // self-inspection campaigns
+	OpenCampaign string   // the one being answered
 	signInLogins []string
 }
 
@@ -333,6 +335,20 @@ func Endpoints() []Endpoint {
 		}, OK: func(st int) bool { return st == 200 || st == 404 }},
 		{Name: "page: home", Weight: 5, Request: func(w *Worker) (*http.Request, error) {
 			return w.get("/")
+		}},
+		{Name: "page: self-inspection results", Weight: 3, Request: func(w *Worker) (*http.Request, error) {
+			// By department, for those who follow their departments' results.
+			id, ok := pick(w.Rand, w.Data.Campaigns)
+			if !ok || !(strings.HasPrefix(w.Login, "demo-officer-") || strings.HasPrefix(w.Login, "demo-manager-")) {
+				return nil, nil
+			}
+			return w.get("/campaigns/" + id + "/results")
+		}},
+		{Name: "page: self-inspection sheet", Weight: 3, Request: func(w *Worker) (*http.Request, error) {
+			if w.Data.OpenCampaign == "" {
+				return nil, nil
+			}
+			return w.get("/campaigns/" + w.Data.OpenCampaign + "/answer")
 		}},
 		{Name: "api: asset list", Weight: 15, Request: func(w *Worker) (*http.Request, error) {
 			f := w.listFilter()

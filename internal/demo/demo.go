@@ -102,6 +102,7 @@ func Seed(ctx context.Context, d *db.DB, sc scope.Scope, opts Options) error {
 			return err
 		}},
 		{"documents", s.documents},
+		{"self-inspection", s.campaigns},
 		{"trail", s.padTrail},
 	}
 	for _, st := range steps {

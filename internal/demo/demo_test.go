@@ -64,6 +64,21 @@ func TestSeedSmall(t *testing.T) {
 		if n := count(`SELECT COUNT(*) FROM acknowledgements WHERE org_id = ? AND acknowledged_at IS NOT NULL`); n < want.Versions*want.People/2 {
 			t.Errorf("%d acknowledgements, want most people to have acknowledged", n)
 		}
+		// Three campaigns over everyone, 100 items each; the latest open
+		// with about a tenth yet to answer.
+		if n := count(`SELECT COUNT(*) FROM campaigns WHERE org_id = ?`); n != 3 {
+			t.Errorf("%d campaigns, want 3", n)
+		}
+		everyone := want.People + 1
+		if n := count(`SELECT COUNT(*) FROM campaign_answers WHERE org_id = ?`); n < 100*everyone*27/10 || n > 100*everyone*3 {
+			t.Errorf("%d answers, want about %d", n, 100*everyone*29/10)
+		}
+		if n := count(`SELECT COUNT(*) FROM campaign_respondents WHERE org_id = ? AND items_answered = items_total AND submitted_at IS NOT NULL`); n < everyone*27/10 {
+			t.Errorf("%d finished respondents", n)
+		}
+		if n := count(`SELECT COALESCE(SUM(n), 0) FROM campaign_tallies WHERE org_id = ?`); n != count(`SELECT COUNT(*) FROM campaign_answers WHERE org_id = ?`) {
+			t.Errorf("tallies count %d answers", n)
+		}
 		if n := count(`SELECT COUNT(*) FROM assets WHERE org_id = ? AND grams_pending = TRUE`); n != 0 {
 			t.Errorf("%d assets left out of the search index", n)
 		}
