@@ -158,8 +158,9 @@ func grantCond(g authz.Grant, orgID, personID int64, nullSafe, indexable bool) (
 	if self := g.Self && personID != 0; indexable && !nullSafe && (len(parts) > 1 || self) {
 		// SQLite reads an OR of these (or of owner and custodian) through
 		// one index each only in theory: with the organisation's condition
-		// beside it, it scans the table (0.7 s at 100,000 assets). The union of the parts'
-		// ids, each read from its own index, drives the read instead.
+		// beside it, it scans the table (0.7 s at 100,000 assets). The
+		// union of the parts' ids, each read from its own index, drives
+		// the read instead.
 		var sel []string
 		var uargs []any
 		k := 0
