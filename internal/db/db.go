@@ -163,12 +163,8 @@ func openSQLite(ctx context.Context, path string, cacheMB int) (*DB, error) {
 // PostgreSQL's default random_page_cost (4, for spinning disks) makes it
 // scan whole tables instead: a search page at 100,000 assets took 0.24 s
 // and takes 8 ms with 1.1, the value PostgreSQL's documentation gives for
-// solid-state storage. pgx keeps statements prepared, and after five runs
-// PostgreSQL may plan one once for any parameters; how many rows a search
-// term or a reach selects decides the plan here, so each run is planned
-// for its own (the load benchmark's search pages went from p50 20 ms to
-// 250 ms once the statements had run a few hundred times).
-var plannerSettings = [][2]string{{"random_page_cost", "1.1"}, {"plan_cache_mode", "force_custom_plan"}}
+// solid-state storage.
+var plannerSettings = [][2]string{{"random_page_cost", "1.1"}}
 
 // withPlannerSettings adds plannerSettings to a connection string, as
 // runtime parameters (a URL's query or key=value pairs).

@@ -39,10 +39,10 @@ func TestSplitStatementsKeepsTriggerBodies(t *testing.T) {
 func TestWithPlannerSettings(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ in, want string }{
-		{"postgres://u@h:5432/d", "postgres://u@h:5432/d?random_page_cost=1.1&plan_cache_mode=force_custom_plan"},
-		{"postgres://u@h/d?sslmode=disable", "postgres://u@h/d?sslmode=disable&random_page_cost=1.1&plan_cache_mode=force_custom_plan"},
-		{"postgresql://u@h/d?random_page_cost=4", "postgresql://u@h/d?random_page_cost=4&plan_cache_mode=force_custom_plan"},
-		{"host=h dbname=d", "host=h dbname=d random_page_cost=1.1 plan_cache_mode=force_custom_plan"},
+		{"postgres://u@h:5432/d", "postgres://u@h:5432/d?random_page_cost=1.1"},
+		{"postgres://u@h/d?sslmode=disable", "postgres://u@h/d?sslmode=disable&random_page_cost=1.1"},
+		{"postgresql://u@h/d?random_page_cost=4", "postgresql://u@h/d?random_page_cost=4"},
+		{"host=h dbname=d", "host=h dbname=d random_page_cost=1.1"},
 	}
 	for _, c := range cases {
 		if got := withPlannerSettings(c.in); got != c.want {
