@@ -210,7 +210,16 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 	best := -1
 	for i, n := range counts {
 		if n == 0 {
-			return p.withPending(orgID, pending, "", nil), nil
+			// No indexed asset holds this gram, so only pending ones can
+			// match; the gram's postings are still read with them, since an
+			// indexing that commits between this count and the listing
+			// turns pending assets into indexed ones.
+			if pending == 0 {
+				return p.withPending(orgID, 0, "", nil), nil // nothing matches
+			}
+			pr := probes[i]
+			return p.withPending(orgID, pending, `SELECT asset_id FROM asset_grams WHERE org_id = ? AND `+pr.cond(),
+				append([]any{orgID}, pr.args()...)), nil
 		}
 		if n < selective && (best < 0 || n < counts[best]) {
 			best = i
@@ -240,8 +249,12 @@ func planSearch(ctx context.Context, q db.Querier, orgID int64, query string) (s
 			return p, fmt.Errorf("cannot weigh search terms: %w", err)
 		}
 		switch {
+		case n == 0 && pending == 0:
+			return p.withPending(orgID, 0, "", nil), nil // nothing matches
 		case n == 0:
-			return p.withPending(orgID, pending, "", nil), nil
+			// As above: the pair's postings too, for an indexing that
+			// commits in between.
+			return p.withPending(orgID, pending, `SELECT asset_id FROM (`+both+`) b`, bothArgs), nil
 		case n+pending < selective:
 			return p.withPending(orgID, pending, `SELECT asset_id FROM (`+both+`) b`, bothArgs), nil
 		}
