@@ -480,26 +480,7 @@ func makeWorkers(ctx context.Context, in *instance, base string, cat *Catalog, l
 // open, and the departments and owners in their reach) and which versions
 // in effect they were asked to acknowledge and have not.
 func (w *Worker) learn(ctx context.Context, cat *Catalog) error {
-	errHidden := errors.New("not shown to this person")
-	get := func(path string, v any) error {
-		req, err := w.api(http.MethodGet, path, "")
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode == http.StatusNotFound {
-			return errHidden
-		}
-		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(resp.Body)
-			return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
-		}
-		return json.NewDecoder(resp.Body).Decode(v)
-	}
+	get := func(path string, v any) error { return getJSON(ctx, w.Base, w.Token, path, v) }
 	var assets struct {
 		Items []struct {
 			ID           string `json:"id"`
@@ -527,7 +508,7 @@ func (w *Worker) learn(ctx context.Context, cat *Catalog) error {
 				AcknowledgedAt int64 `json:"acknowledged_at"`
 			} `json:"acknowledgement"`
 		}
-		if err := get("/api/v1/documents/"+id, &doc); errors.Is(err, errHidden) {
+		if err := get("/api/v1/documents/"+id, &doc); errors.Is(err, errNotShown) {
 			continue // a restricted document outside their need to know
 		} else if err != nil {
 			return err
@@ -624,21 +605,7 @@ func firstPageSmall(ctx context.Context, cfg Config, engine string) (time.Durati
 
 // discover learns ids and words from the API, as the CISO.
 func discover(ctx context.Context, base, token string) (*Catalog, error) {
-	c := &http.Client{Timeout: 30 * time.Second}
-	get := func(path string, v any) error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(resp.Body)
-			return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
-		}
-		return json.NewDecoder(resp.Body).Decode(v)
-	}
+	get := func(path string, v any) error { return getJSON(ctx, base, token, path, v) }
 	type list struct {
 		Items      []map[string]any `json:"items"`
 		NextCursor string           `json:"next_cursor"`
@@ -717,20 +684,41 @@ func discover(ctx context.Context, base, token string) (*Catalog, error) {
 }
 
 func trailHead(ctx context.Context, base, token string) (int64, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/trail/head", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
 	var h struct {
 		Seq json.Number `json:"seq"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+	if err := getJSON(ctx, base, token, "/api/v1/trail/head", &h); err != nil {
 		return 0, fmt.Errorf("cannot read the trail head: %w", err)
 	}
 	return h.Seq.Int64()
+}
+
+// errNotShown is a 404: something the person may not see.
+var errNotShown = errors.New("not shown to this person")
+
+// apiClient reads the API while the load is set up.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
+
+// getJSON reads an API path with a token into v.
+func getJSON(ctx context.Context, base, token, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := apiClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return json.NewDecoder(resp.Body).Decode(v)
+	case http.StatusNotFound:
+		return errNotShown
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
 }
 
 func describeMachine() Machine {
